@@ -1,0 +1,45 @@
+"""Output activations: the link between the network's raw output and its predictions.
+
+Each activation is a pair of functions with the same meaning, one on torch tensors
+(training and prediction) and one on NumPy arrays (metrics and tests). Names follow
+scikit-learn's ``out_activation_`` vocabulary (``"logistic"`` is the sigmoid).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+import torch
+from scipy.special import expit, softmax
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An output activation as a torch function and its NumPy twin."""
+
+    name: str
+    torch_fn: Callable[[torch.Tensor], torch.Tensor]
+    numpy_fn: Callable[[np.ndarray], np.ndarray]
+
+
+def _softplus_np(z: np.ndarray) -> np.ndarray:
+    return np.logaddexp(0.0, z)
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in (
+        Activation("identity", lambda z: z, lambda z: z),
+        Activation("exp", torch.exp, np.exp),
+        Activation("softplus", torch.nn.functional.softplus, _softplus_np),
+        Activation("logistic", torch.sigmoid, expit),
+        Activation("tanh", torch.tanh, np.tanh),
+        Activation(
+            "softmax",
+            lambda z: torch.softmax(z, dim=1),
+            lambda z: softmax(z, axis=1),
+        ),
+    )
+}

@@ -1,0 +1,283 @@
+"""Classification losses for binary, multi-class and multi-label targets."""
+
+from __future__ import annotations
+
+from numbers import Real
+from typing import ClassVar
+
+import torch
+import torch.nn.functional as F
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._activation import Activation
+from ._base import Loss, one_hot, true_class_column
+
+_PROBABILITY_ACTIVATIONS: dict[str, str] = {
+    "binary": "logistic",
+    "multilabel": "logistic",
+    "multiclass": "softmax",
+}
+
+
+def _clip_probability(p: torch.Tensor) -> torch.Tensor:
+    # scikit-learn's log_loss clips to the dtype's machine epsilon.
+    eps = torch.finfo(p.dtype).eps
+    return p.clamp(eps, 1.0 - eps)
+
+
+class LogLoss(Loss):
+    """Cross-entropy: binary, categorical (multi-class) or per label (multi-label).
+
+    * binary: one sigmoid unit, ``-(y log p + (1 - y) log(1 - p))``;
+    * multi-class: softmax units, ``-sum_c y_c log p_c``;
+    * multi-label: one sigmoid unit per label, binary cross-entropy averaged over labels.
+
+    Probabilities are clipped to ``[eps, 1 - eps]`` (``eps`` of the dtype), which makes
+    the value equal :func:`sklearn.metrics.log_loss`. Training uses the logits
+    directly (``binary_cross_entropy_with_logits``, ``cross_entropy``).
+
+    Parameters
+    ----------
+    label_smoothing : float, default=0.0
+        Mix the one-hot targets with the uniform distribution:
+        ``y (1 - ls) + ls / 2`` for sigmoid units, ``y (1 - ls) + ls / n_classes`` for
+        softmax (the Keras and torch conventions).
+    """
+
+    name = "log_loss"
+    aliases = (
+        "binary_crossentropy",
+        "bce",
+        "BCE",
+        "categorical_crossentropy",
+        "cross_entropy",
+        "log",
+    )
+    tasks = frozenset({"binary", "multiclass", "multilabel"})
+    default_activation: ClassVar[dict[str, str]] = _PROBABILITY_ACTIVATIONS
+    probabilistic = True
+    _parameter_constraints: ClassVar[dict] = {
+        "label_smoothing": [Interval(Real, 0, 1, closed="left")]
+    }
+
+    def __init__(self, label_smoothing: float = 0.0):
+        self.label_smoothing = label_smoothing
+
+    def loss(self, y_pred, y_true):
+        smoothing = self.label_smoothing
+        p = _clip_probability(y_pred)
+        if y_true.ndim == 1:  # class indices, softmax probabilities
+            target = one_hot(y_true, p.shape[1], p.dtype)
+            target = target * (1.0 - smoothing) + smoothing / p.shape[1]
+            return -(torch.xlogy(target, p)).sum(dim=1)
+        target = y_true * (1.0 - smoothing) + smoothing / 2.0
+        per_column = -(torch.xlogy(target, p) + torch.xlogy(1.0 - target, 1.0 - p))
+        return per_column.mean(dim=1)
+
+    def raw_loss(self, raw, y_true, activation: Activation):
+        smoothing = float(self.label_smoothing)
+        if y_true.ndim == 1:
+            return F.cross_entropy(
+                raw, y_true, reduction="none", label_smoothing=smoothing
+            )
+        target = y_true * (1.0 - smoothing) + smoothing / 2.0 if smoothing else y_true
+        per_column = F.binary_cross_entropy_with_logits(raw, target, reduction="none")
+        return per_column.mean(dim=1)
+
+
+class SparseCategoricalCrossEntropy(LogLoss):
+    """Categorical cross-entropy on softmax units, targets given as class indices.
+
+    Same values as :class:`LogLoss` on multi-class targets; on two classes it keeps two
+    softmax units (as Keras does) instead of one sigmoid unit.
+    """
+
+    name = "sparse_categorical_crossentropy"
+    aliases = ()
+    tasks = frozenset({"binary", "multiclass"})
+    two_unit_binary = True
+    label_smoothing = 0.0
+    _parameter_constraints: ClassVar[dict] = {}
+
+    def __init__(self):
+        pass
+
+
+class KLDivergence(Loss):
+    """Kullback-Leibler divergence ``sum_c y_c log(y_c / p_c)`` on softmax units.
+
+    Follows Keras: both distributions are clipped to ``[1e-7, 1]``, so on one-hot targets
+    it is the categorical cross-entropy minus at most ``1e-7 (C - 1) log(1e7)`` (about
+    ``1.6e-6`` per extra class). Binary targets use two softmax units.
+    """
+
+    name = "kl_divergence"
+    aliases = ("kld", "KLD", "kullback_leibler_divergence")
+    tasks = frozenset({"binary", "multiclass"})
+    default_activation: ClassVar[dict[str, str]] = _PROBABILITY_ACTIVATIONS
+    probabilistic = True
+    two_unit_binary = True
+
+    @staticmethod
+    def _target(y_true, n_classes, dtype):
+        return one_hot(y_true, n_classes, dtype).clamp_min(1e-7)
+
+    def loss(self, y_pred, y_true):
+        target = self._target(y_true, y_pred.shape[1], y_pred.dtype)
+        p = y_pred.clamp(1e-7, 1.0)
+        return (target * (target.log() - p.log())).sum(dim=1)
+
+    def raw_loss(self, raw, y_true, activation: Activation):
+        target = self._target(y_true, raw.shape[1], raw.dtype)
+        return (target * (target.log() - F.log_softmax(raw, dim=1))).sum(dim=1)
+
+
+class Hinge(Loss):
+    """Hinge loss on ``{-1, +1}`` targets, tanh outputs by default.
+
+    * binary and multi-label: ``max(0, 1 - y f)`` per unit (Keras ``hinge``; equals
+      :func:`sklearn.metrics.hinge_loss` for binary targets);
+    * multi-class: the Crammer-Singer margin ``max(0, 1 - (f_t - max_{j != t} f_j))``
+      (the multi-class :func:`sklearn.metrics.hinge_loss`).
+
+    Parameters
+    ----------
+    out_activation : {"tanh", "identity"}, default=None
+        Output activation; None means tanh (the reference guidance). With identity the
+        network is a non-linear soft-margin SVM.
+    """
+
+    name = "hinge"
+    tasks = frozenset({"binary", "multiclass", "multilabel"})
+    default_activation: ClassVar[dict[str, str]] = {
+        "binary": "tanh",
+        "multiclass": "tanh",
+        "multilabel": "tanh",
+    }
+    allowed_activations = frozenset({"tanh", "identity"})
+    column_encoding = "sign"
+    _parameter_constraints: ClassVar[dict] = {
+        "out_activation": [StrOptions({"tanh", "identity"}), None]
+    }
+    power: ClassVar[int] = 1
+
+    def __init__(self, out_activation: str | None = None):
+        self.out_activation = out_activation
+
+    def loss(self, y_pred, y_true):
+        if y_true.ndim == 1:
+            true_score = true_class_column(y_pred, y_true)
+            others = y_pred.scatter(1, y_true.unsqueeze(1), float("-inf"))
+            margin = true_score - others.max(dim=1).values
+            return F.relu(1.0 - margin).pow(self.power)
+        return F.relu(1.0 - y_true * y_pred).pow(self.power).mean(dim=1)
+
+
+class SquaredHinge(Hinge):
+    """Squared hinge: the square of :class:`Hinge` (Keras ``squared_hinge``).
+
+    Multi-class targets use the squared Crammer-Singer margin.
+
+    Parameters
+    ----------
+    out_activation : {"tanh", "identity"}, default=None
+        Output activation; None means tanh.
+    """
+
+    name = "squared_hinge"
+    power = 2
+
+
+class CategoricalHinge(Loss):
+    """Keras' categorical hinge on linear outputs.
+
+    Multi-class: ``max(0, 1 + max_j((1 - y_j) s_j) - s_t)``; the inner maximum includes
+    the true class's zero, so it equals the Crammer-Singer hinge whenever the best wrong
+    score is non-negative. Binary: one linear unit with the hinge ``max(0, 1 - y f)``,
+    which is the Crammer-Singer hinge of the scores ``(0, f)`` differences.
+    """
+
+    name = "categorical_hinge"
+    tasks = frozenset({"binary", "multiclass"})
+    default_activation: ClassVar[dict[str, str]] = {
+        "binary": "identity",
+        "multiclass": "identity",
+    }
+    column_encoding = "sign"
+
+    def loss(self, y_pred, y_true):
+        if y_true.ndim == 1:
+            positive = true_class_column(y_pred, y_true)
+            wrong = y_pred.scatter(1, y_true.unsqueeze(1), 0.0)
+            negative = wrong.max(dim=1).values
+            return F.relu(1.0 + negative - positive)
+        return F.relu(1.0 - y_true * y_pred).mean(dim=1)
+
+
+class BinaryFocal(Loss):
+    """Focal loss: cross-entropy scaled by ``(1 - p_t)**gamma`` to focus on hard samples.
+
+    * binary and multi-label: sigmoid units,
+      ``alpha_t (1 - p_t)**gamma * BCE`` with ``p_t = y p + (1 - y)(1 - p)`` and
+      ``alpha_t = y alpha + (1 - y)(1 - alpha)`` (Keras ``binary_focal_crossentropy``
+      with ``apply_class_balancing=alpha is not None``);
+    * multi-class: softmax units, ``alpha (1 - p_t)**gamma (-log p_t)`` (Keras
+      ``categorical_focal_crossentropy``).
+
+    ``gamma=0`` and ``alpha=None`` give the cross-entropy.
+
+    Parameters
+    ----------
+    gamma : float, default=2.0
+        Focusing parameter, >= 0.
+    alpha : float or None, default=None
+        Weight of the positive class in (0, 1) (binary, multi-label) or a constant factor
+        (multi-class); None applies no weighting.
+    """
+
+    name = "binary_focal"
+    aliases = (
+        "binary_focal_crossentropy",
+        "focal",
+        "categorical_focal_crossentropy",
+    )
+    tasks = frozenset({"binary", "multiclass", "multilabel"})
+    default_activation: ClassVar[dict[str, str]] = _PROBABILITY_ACTIVATIONS
+    probabilistic = True
+    _parameter_constraints: ClassVar[dict] = {
+        "gamma": [Interval(Real, 0, None, closed="left")],
+        "alpha": [Interval(Real, 0, 1, closed="neither"), None],
+    }
+
+    def __init__(self, gamma: float = 2.0, alpha: float | None = None):
+        self.gamma = gamma
+        self.alpha = alpha
+
+    def _focus(self, cross_entropy, y_true):
+        # For hard targets, cross_entropy = -log p_t, so p_t = exp(-cross_entropy).
+        focal = (-torch.expm1(-cross_entropy)).pow(self.gamma) * cross_entropy
+        if self.alpha is None:
+            return focal
+        if y_true.ndim == 1:
+            return self.alpha * focal
+        return (y_true * self.alpha + (1.0 - y_true) * (1.0 - self.alpha)) * focal
+
+    def _reduce(self, focal, y_true):
+        return focal if y_true.ndim == 1 else focal.mean(dim=1)
+
+    def loss(self, y_pred, y_true):
+        p = _clip_probability(y_pred)
+        if y_true.ndim == 1:
+            cross_entropy = -true_class_column(p, y_true).log()
+        else:
+            cross_entropy = -(torch.xlogy(y_true, p) + torch.xlogy(1.0 - y_true, 1.0 - p))
+        return self._reduce(self._focus(cross_entropy, y_true), y_true)
+
+    def raw_loss(self, raw, y_true, activation: Activation):
+        if y_true.ndim == 1:
+            cross_entropy = F.cross_entropy(raw, y_true, reduction="none")
+        else:
+            cross_entropy = F.binary_cross_entropy_with_logits(
+                raw, y_true, reduction="none"
+            )
+        return self._reduce(self._focus(cross_entropy, y_true), y_true)

@@ -1,0 +1,210 @@
+"""Regression losses: one or more continuous outputs, averaged over outputs."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from numbers import Real
+from typing import ClassVar
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from sklearn.utils._param_validation import Interval, StrOptions
+
+from ._activation import Activation
+from ._base import Loss
+
+#: Keras' epsilon, used where a loss follows the Keras definition.
+KERAS_EPSILON = 1e-7
+
+
+class RegressionLoss(Loss):
+    """Base of element-wise regression losses; subclasses define :meth:`pointwise`.
+
+    Parameters
+    ----------
+    out_activation : {"identity", "exp", "softplus"}, default=None
+        Output activation; None uses the loss's default (identity).
+    """
+
+    tasks = frozenset({"regression"})
+    default_activation: ClassVar[dict[str, str]] = {"regression": "identity"}
+    allowed_activations = frozenset({"identity", "exp", "softplus"})
+    _parameter_constraints: ClassVar[dict] = {
+        "out_activation": [StrOptions(set(allowed_activations)), None]
+    }
+
+    def __init__(self, out_activation: str | None = None):
+        self.out_activation = out_activation
+
+    def pointwise(self, y_pred: torch.Tensor, y_true: torch.Tensor) -> torch.Tensor:
+        """Element-wise loss, same shape as the inputs."""
+        raise NotImplementedError
+
+    def loss(self, y_pred, y_true):
+        return self.pointwise(y_pred, y_true).mean(dim=1)
+
+
+class SquaredError(RegressionLoss):
+    """Mean squared error, ``(y_pred - y_true)**2``.
+
+    Equals :func:`sklearn.metrics.mean_squared_error` and Keras ``mse``. Note that
+    scikit-learn's own ``MLPRegressor`` minimises half of it.
+    """
+
+    name = "squared_error"
+    aliases = ("mse", "MSE", "mean_squared_error")
+
+    def pointwise(self, y_pred, y_true):
+        return (y_pred - y_true).square()
+
+
+class AbsoluteError(RegressionLoss):
+    """Mean absolute error, ``|y_pred - y_true|``; robust to outliers in the target."""
+
+    name = "absolute_error"
+    aliases = ("mae", "MAE", "mean_absolute_error")
+
+    def pointwise(self, y_pred, y_true):
+        return (y_pred - y_true).abs()
+
+
+class SquaredLogError(RegressionLoss):
+    """Mean squared logarithmic error, Keras definition.
+
+    ``(log1p(max(y_pred, 1e-7)) - log1p(max(y_true, 1e-7)))**2``. Values below zero are
+    clipped before the log, so negative targets are all treated alike; a warning says
+    so. On non-negative values it equals :func:`sklearn.metrics.mean_squared_log_error`
+    except below ``1e-7``.
+    """
+
+    name = "squared_log_error"
+    aliases = ("msle", "MSLE", "mean_squared_logarithmic_error", "mean_squared_log_error")
+    positive_target = True
+
+    def pointwise(self, y_pred, y_true):
+        log_pred = torch.log1p(y_pred.clamp_min(KERAS_EPSILON))
+        log_true = torch.log1p(y_true.clamp_min(KERAS_EPSILON))
+        return (log_pred - log_true).square()
+
+    def check_target(self, y, task):
+        super().check_target(y, task)
+        if np.min(y) < 0:
+            warnings.warn(
+                f"The squared_log_error loss clips values below 0 before taking the log, "
+                f"but the targets go down to {np.min(y):.3g}: every negative target "
+                "looks like 0 to this loss, so it fits them poorly. Use it for "
+                "non-negative targets with a wide spread, or choose 'squared_error'.",
+                UserWarning,
+                stacklevel=2,
+            )
+
+
+class Huber(RegressionLoss):
+    """Huber loss: squared near zero, linear beyond ``delta``.
+
+    ``0.5 e**2`` if ``|e| <= delta`` else ``delta (|e| - 0.5 delta)``, with
+    ``e = y_pred - y_true``; equals Keras ``huber`` and torch ``HuberLoss``.
+
+    Parameters
+    ----------
+    delta : float, default=1.0
+        Where the loss turns from quadratic to linear.
+    out_activation : {"identity", "exp", "softplus"}, default=None
+        Output activation; None means identity.
+    """
+
+    name = "huber"
+    aliases = ("huber_loss",)
+    _parameter_constraints: ClassVar[dict] = {
+        **RegressionLoss._parameter_constraints,
+        "delta": [Interval(Real, 0, None, closed="neither")],
+    }
+
+    def __init__(self, delta: float = 1.0, out_activation: str | None = None):
+        self.delta = delta
+        self.out_activation = out_activation
+
+    def pointwise(self, y_pred, y_true):
+        return F.huber_loss(y_pred, y_true, reduction="none", delta=float(self.delta))
+
+
+class LogCosh(RegressionLoss):
+    """Logarithm of the hyperbolic cosine of the error (Keras ``log_cosh``).
+
+    Computed in the overflow-free form ``e + softplus(-2 e) - log 2``.
+    """
+
+    name = "log_cosh"
+    aliases = ("logcosh",)
+
+    def pointwise(self, y_pred, y_true):
+        error = y_pred - y_true
+        return error + F.softplus(-2.0 * error) - math.log(2.0)
+
+
+class Poisson(Loss):
+    """Poisson deviance with an exponential output (the network predicts a log-rate).
+
+    ``2 (y log(y / y_pred) - y + y_pred)``, equal to
+    :func:`sklearn.metrics.mean_poisson_deviance`. It differs from the Poisson negative
+    log-likelihood (Keras ``poisson``, torch ``PoissonNLLLoss``) by a factor 2 and a term
+    that depends on the targets only, so both have the same minimiser.
+    Targets must be non-negative.
+    """
+
+    name = "poisson"
+    tasks = frozenset({"regression"})
+    default_activation: ClassVar[dict[str, str]] = {"regression": "exp"}
+    positive_target = True
+    _parameter_constraints: ClassVar[dict] = {}
+
+    def loss(self, y_pred, y_true):
+        deviance = torch.xlogy(y_true, y_true / y_pred) - y_true + y_pred
+        return 2.0 * deviance.mean(dim=1)
+
+    def raw_loss(self, raw, y_true, activation: Activation):
+        # With log-rate z: y log(y / exp z) = xlogy(y, y) - y z; no overflow in log.
+        deviance = torch.xlogy(y_true, y_true) - y_true * raw - y_true + torch.exp(raw)
+        return 2.0 * deviance.mean(dim=1)
+
+    def check_target(self, y, task):
+        super().check_target(y, task)
+        if np.min(y) < 0:
+            raise ValueError(
+                f"The poisson loss needs non-negative targets (counts or rates), but "
+                f"the smallest target is {np.min(y):.3g}. Use 'squared_error' or "
+                "'huber' for targets that can be negative."
+            )
+
+
+class Quantile(RegressionLoss):
+    """Pinball loss for the ``alpha`` quantile.
+
+    ``max(alpha (y - q), (alpha - 1) (y - q))``; equals
+    :func:`sklearn.metrics.mean_pinball_loss`. ``alpha=0.5`` is half the absolute error.
+
+    Parameters
+    ----------
+    alpha : float, default=0.5
+        The quantile to predict, in (0, 1).
+    out_activation : {"identity", "exp", "softplus"}, default=None
+        Output activation; None means identity.
+    """
+
+    name = "quantile"
+    aliases = ("pinball",)
+    _parameter_constraints: ClassVar[dict] = {
+        **RegressionLoss._parameter_constraints,
+        "alpha": [Interval(Real, 0, 1, closed="neither")],
+    }
+
+    def __init__(self, alpha: float = 0.5, out_activation: str | None = None):
+        self.alpha = alpha
+        self.out_activation = out_activation
+
+    def pointwise(self, y_pred, y_true):
+        diff = y_true - y_pred
+        return torch.maximum(self.alpha * diff, (self.alpha - 1.0) * diff)

@@ -1,0 +1,365 @@
+"""Shared machinery of the two estimators: validation, the skorch net, the fit loop."""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from sklearn.base import BaseEstimator, clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, Options, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+
+from ..losses import ACTIVATIONS, Loss, get_loss
+from ._module import HIDDEN_ACTIVATIONS, MLPModule
+from ._net import Criterion, Net, SklearnStopping, TensorBatches, TensorData, ValidationSet
+
+_STOCHASTIC_SOLVERS = ("sgd", "adam")
+_PREDICT_CHUNK = 65536
+
+
+def _hidden_sizes(hidden_layer_sizes) -> tuple[int, ...]:
+    sizes = hidden_layer_sizes
+    sizes = [sizes] if not hasattr(sizes, "__iter__") else list(sizes)
+    if any(int(s) != s or s <= 0 for s in sizes):
+        raise ValueError(
+            f"hidden_layer_sizes must contain positive integers, got {hidden_layer_sizes}."
+        )
+    return tuple(int(s) for s in sizes)
+
+
+def _resolve_device(device) -> torch.device:
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(
+            f"device={device!r} is not a torch device; use 'cpu' or 'cuda'."
+        ) from exc
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} was requested but CUDA is not available on this "
+            "machine; use device='cpu'."
+        )
+    return resolved
+
+
+def _same_loss(a: Loss, b: Loss) -> bool:
+    return type(a) is type(b) and a.get_params() == b.get_params()
+
+
+class BaseMLP(BaseEstimator):
+    """Base class of :class:`MLPRegressor` and :class:`MLPClassifier`.
+
+    Subclasses define how targets are validated and encoded (``_validate_targets``),
+    the task, and how raw network outputs become predictions.
+    """
+
+    _parameter_constraints: dict = {
+        "loss": [str, Loss, callable],
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
+        "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="left")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [
+            Interval(Integral, 1, None, closed="left"),
+            Options(Real, {np.inf}),
+        ],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "device": [str, torch.device],
+        "module": [None, callable],
+    }
+
+    # -- fitted attributes derived from the network -----------------------------------
+    @property
+    def coefs_(self) -> list[np.ndarray]:
+        """Weight matrices of the linear layers, shape ``(n_in, n_out)`` each."""
+        check_is_fitted(self, "net_")
+        return [layer.weight.detach().cpu().numpy().T.copy() for layer in self._linear_layers()]
+
+    @property
+    def intercepts_(self) -> list[np.ndarray]:
+        """Bias vectors of the linear layers."""
+        check_is_fitted(self, "net_")
+        return [layer.bias.detach().cpu().numpy().copy() for layer in self._linear_layers()]
+
+    def _linear_layers(self):
+        return [m for m in self.net_.module_.modules() if isinstance(m, torch.nn.Linear)]
+
+    # -- fitting ----------------------------------------------------------------------
+    def _fit(self, X, y, sample_weight=None, incremental=False):
+        hidden = _hidden_sizes(self.hidden_layer_sizes)
+        device = _resolve_device(self.device)
+        first_pass = not hasattr(self, "net_") or (not self.warm_start and not incremental)
+        if incremental and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True.")
+
+        X, y = self._validate_input(X, y, incremental, reset=first_pass)
+        if sp.issparse(X):
+            X = X.toarray()
+        sample_weight = self._check_sample_weight(sample_weight, X)
+        task, y = self._task_and_targets(y)
+
+        loss = clone(get_loss(self.loss))
+        loss.validate()
+        if not first_pass and not _same_loss(loss, self._loss):
+            raise ValueError(
+                f"Cannot continue training (warm_start or partial_fit) with loss "
+                f"{loss!r}: the model was trained with {self._loss!r}. Set "
+                "warm_start=False or fit a new model."
+            )
+        loss.check_target(y, task)
+        n_outputs = loss.n_outputs(task, y.shape[1] if y.ndim == 2 else len(self._classes()))
+        if not first_pass and n_outputs != self.n_outputs_:
+            raise ValueError(
+                f"The model has {self.n_outputs_} outputs but these targets need "
+                f"{n_outputs}; warm_start and partial_fit need the same targets. "
+                "Set warm_start=False or fit a new model."
+            )
+
+        seed = check_random_state(self.random_state).randint(np.iinfo(np.int32).max)
+        dtype = torch.float32 if X.dtype == np.float32 else torch.float64
+        if first_pass:
+            self._loss = loss
+            self._task = task
+            self.n_outputs_ = n_outputs
+            self.out_activation_ = loss.activation(task)
+            self.n_layers_ = len(hidden) + 2
+            self.t_ = 0
+            self.net_ = self._build_net(X.shape[1], hidden, n_outputs, dtype, device, seed)
+        net = self.net_
+        generator = net.get_params_for("iterator_train")["generator"]
+        if not first_pass:
+            generator.manual_seed(seed)
+
+        X_train, y_train, w_train, validation = self._split_validation(
+            X, y, sample_weight, seed, dtype, device
+        )
+        data = TensorData(
+            self._to_tensor(X_train, dtype, device),
+            self._to_tensor(loss.encode_target(y_train, task), dtype, device),
+            self._to_tensor(w_train, dtype, device),
+        )
+        if self.solver == "lbfgs":
+            net.batch_size = len(data)
+        else:
+            net.batch_size = self._batch_size(len(data))
+
+        monitor = self._monitor()
+        if first_pass:
+            monitor.start(len(data), validation)
+        else:
+            if not incremental:
+                net.initialize_optimizer()  # warm_start keeps weights, not the optimizer
+            monitor.resume(len(data), validation)
+        epochs = 1 if incremental or self.solver == "lbfgs" else self.max_iter
+        try:
+            net.partial_fit(data, None, epochs=epochs)
+        finally:
+            monitor.validation = None  # do not keep the validation data in the model
+        self._finish_fit(monitor, incremental)
+        return self
+
+    def _build_net(self, n_features, hidden, n_outputs, dtype, device, seed) -> Net:
+        generator = torch.Generator().manual_seed(seed)
+        if self.module is None:
+            module = MLPModule(n_features, hidden, n_outputs, self.activation)
+            module.reset_parameters(generator)
+        else:
+            with torch.random.fork_rng(devices=[]):
+                torch.manual_seed(seed)
+                module = self.module(n_features, n_outputs)
+            if not isinstance(module, torch.nn.Module):
+                raise TypeError(
+                    f"module must build a torch.nn.Module from (n_features, n_outputs); "
+                    f"it returned {type(module).__name__}."
+                )
+        module = module.to(device=device, dtype=dtype)
+        optimizer, optimizer_params = self._optimizer()
+        net = Net(
+            module=module,
+            criterion=Criterion(self._loss, ACTIVATIONS[self.out_activation_]),
+            optimizer=optimizer,
+            lr=self.learning_rate_init if self.solver != "lbfgs" else 1.0,
+            max_epochs=self.max_iter,
+            batch_size=32,
+            iterator_train=TensorBatches,
+            iterator_train__shuffle=self.shuffle,
+            iterator_train__generator=generator,
+            train_split=None,
+            callbacks=[("sklearn_stopping", SklearnStopping(self.get_params(deep=False)))],
+            verbose=0,
+            device=device,
+            alpha=self.alpha,
+            **{f"optimizer__{k}": v for k, v in optimizer_params.items()},
+        )
+        return net.initialize()
+
+    def _optimizer(self):
+        if self.solver == "adam":
+            return torch.optim.Adam, {
+                "betas": (self.beta_1, self.beta_2),
+                "eps": self.epsilon,
+            }
+        if self.solver == "sgd":
+            return torch.optim.SGD, {
+                "momentum": self.momentum,
+                "nesterov": bool(self.nesterovs_momentum and self.momentum > 0),
+            }
+        return torch.optim.LBFGS, {
+            "max_iter": self.max_iter,
+            "max_eval": self.max_fun,
+            "tolerance_grad": self.tol,
+            "tolerance_change": 1e-9,
+            "history_size": 10,
+            "line_search_fn": "strong_wolfe",
+        }
+
+    def _monitor(self) -> SklearnStopping:
+        return dict(self.net_.callbacks_)["sklearn_stopping"]
+
+    def _batch_size(self, n_samples: int) -> int:
+        if self.batch_size == "auto":
+            return min(200, n_samples)
+        if self.batch_size > n_samples:
+            warnings.warn(
+                "Got `batch_size` less than 1 or larger than sample size. It is going "
+                "to be clipped",
+                UserWarning,
+            )
+        return int(np.clip(self.batch_size, 1, n_samples))
+
+    def _split_validation(self, X, y, sample_weight, seed, dtype, device):
+        if not self.early_stopping:
+            return X, y, sample_weight, None
+        stratify = y if self._stratify_validation(y) else None
+        X, X_val, y, y_val, sample_weight, w_val = train_test_split(
+            X,
+            y,
+            sample_weight,
+            random_state=seed,
+            test_size=self.validation_fraction,
+            stratify=stratify,
+        )
+        if X_val.shape[0] < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' or "
+                "the size of your dataset."
+            )
+        X_val_tensor = self._to_tensor(X_val, dtype, device)
+
+        def score(raw):
+            return self._score_raw(raw, y_val, w_val)
+
+        return X, y, sample_weight, ValidationSet(X_val_tensor, score)
+
+    def _finish_fit(self, monitor: SklearnStopping, incremental: bool) -> None:
+        net = self.net_
+        if self.solver == "lbfgs":
+            optimizer = net.optimizer_
+            state = optimizer.state[optimizer.param_groups[0]["params"][0]]
+            self.n_iter_ = int(state.get("n_iter", 0))
+            self.loss_ = float(monitor.loss)
+            if self.n_iter_ >= self.max_iter:
+                warnings.warn(
+                    f"lbfgs failed to converge after {self.n_iter_} iteration(s): "
+                    "the maximum number of iterations was reached. Increase max_iter "
+                    "or scale the data.",
+                    ConvergenceWarning,
+                )
+        else:
+            self.n_iter_ = monitor.n_iter
+            self.t_ = monitor.t
+            self.loss_ = float(monitor.loss_curve[-1])
+            self.loss_curve_ = list(monitor.loss_curve)
+            self.best_loss_ = monitor.best_loss
+            self.validation_scores_ = monitor.validation_scores
+            self.best_validation_score_ = monitor.best_validation_score
+            if self.early_stopping and monitor.best_state is not None:
+                net.module_.load_state_dict(monitor.best_state)
+            if not incremental and not monitor.converged and self.n_iter_ == self.max_iter:
+                warnings.warn(
+                    f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
+                    "and the optimization hasn't converged yet.",
+                    ConvergenceWarning,
+                )
+        if not all(torch.isfinite(p).all() for p in net.module_.parameters()):
+            raise ValueError(
+                "Training diverged: the network weights are not finite. Lower "
+                "learning_rate_init or scale the inputs and targets."
+            )
+
+    # -- input handling ---------------------------------------------------------------
+    def _check_sample_weight(self, sample_weight, X):
+        if sample_weight is None:
+            return np.ones(X.shape[0], dtype=X.dtype)
+        sample_weight = _check_sample_weight(
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+        )
+        if not sample_weight.sum() > 0:
+            raise ValueError(
+                "sample_weight sums to zero: at least one sample needs a positive weight."
+            )
+        return sample_weight
+
+    @staticmethod
+    def _to_tensor(array: np.ndarray, dtype, device) -> torch.Tensor:
+        if np.issubdtype(array.dtype, np.integer):
+            dtype = torch.int64
+        array = np.ascontiguousarray(array)
+        tensor = torch.from_numpy(array) if array.flags.writeable else torch.tensor(array)
+        return tensor.to(device=device, dtype=dtype)
+
+    def _raw_output(self, X) -> torch.Tensor:
+        """Validated input through the network, in chunks, without autograd."""
+        check_is_fitted(self, "net_")
+        X = validate_data(
+            self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=False
+        )
+        module = self.net_.module_
+        param = next(module.parameters())
+        module.eval()
+        outputs = []
+        with torch.inference_mode():
+            for start in range(0, X.shape[0], _PREDICT_CHUNK):
+                chunk = X[start : start + _PREDICT_CHUNK]
+                if sp.issparse(chunk):
+                    chunk = chunk.toarray()
+                outputs.append(module(self._to_tensor(chunk, param.dtype, param.device)))
+        return outputs[0] if len(outputs) == 1 else torch.cat(outputs)
+
+    def _activated(self, raw: torch.Tensor) -> np.ndarray:
+        out = ACTIVATIONS[self.out_activation_].torch_fn(raw)
+        return out.cpu().numpy()
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+    def _loss_or_none(self) -> Loss | None:
+        try:
+            return get_loss(self.loss)
+        except (TypeError, ValueError):
+            return None

@@ -1,0 +1,607 @@
+"""MLPRegressor and MLPClassifier: scikit-learn's MLPs with the loss as a parameter."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import (
+    _check_partial_fit_first_call,
+    check_classification_targets,
+    type_of_target,
+    unique_labels,
+)
+from sklearn.utils.validation import column_or_1d, validate_data
+
+from ..losses import ACTIVATIONS
+from ._base import _STOCHASTIC_SOLVERS, BaseMLP
+
+_COMMON_PARAMETERS = """
+    hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
+        Units of each hidden layer.
+    activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
+        Activation of the hidden layers.
+    solver : {"lbfgs", "sgd", "adam"}, default="adam"
+        ``torch.optim.LBFGS`` (full batch, strong Wolfe line search),
+        ``torch.optim.SGD`` or ``torch.optim.Adam``.
+    alpha : float, default=0.0001
+        Strength of the L2 penalty on the weight matrices, as in scikit-learn: the
+        batch objective is ``(sum_i w_i l_i + alpha / 2 ||W||^2) / sum_i w_i``.
+    batch_size : int or "auto", default="auto"
+        Mini-batch size; "auto" is ``min(200, n_samples)``. Ignored by lbfgs.
+    learning_rate : {"constant", "invscaling", "adaptive"}, default="constant"
+        SGD learning-rate schedule, with scikit-learn's rules.
+    learning_rate_init : float, default=0.001
+        Initial learning rate (sgd, adam).
+    power_t : float, default=0.5
+        Exponent of the "invscaling" schedule.
+    max_iter : int, default=200
+        Epochs for sgd and adam, iterations for lbfgs.
+    shuffle : bool, default=True
+        Shuffle the samples every epoch (sgd, adam).
+    random_state : int, RandomState instance or None, default=None
+        Seeds the torch generator used for initialisation, shuffling and the
+        early-stopping split. Same seed, same data: same model on CPU.
+    tol : float, default=1e-4
+        Tolerance of the stopping rules.
+    verbose : bool, default=False
+        Print one line per epoch (loss, validation score, time).
+    warm_start : bool, default=False
+        Continue from the previous weights at the next ``fit``.
+    momentum : float, default=0.9
+        SGD momentum.
+    nesterovs_momentum : bool, default=True
+        Use Nesterov's momentum (SGD with momentum > 0).
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data and stop when the validation
+        score stops improving; the best weights are restored.
+    validation_fraction : float, default=0.1
+        Fraction held out for early stopping.
+    beta_1, beta_2 : float, default=0.9, 0.999
+        Adam's decay rates.
+    epsilon : float, default=1e-8
+        Adam's numerical stability term.
+    n_iter_no_change : int, default=10
+        Epochs without improvement by ``tol`` before stopping.
+    max_fun : int, default=15000
+        Maximum loss evaluations for lbfgs.
+    device : str or torch.device, default="cpu"
+        Where to train and predict, e.g. "cuda".
+    module : callable or None, default=None
+        None builds the MLP from ``hidden_layer_sizes`` and ``activation``. Otherwise a
+        ``torch.nn.Module`` class or factory called as ``module(n_features, n_outputs)``
+        that returns raw outputs; the loss adds the output activation.
+"""
+
+_COMMON_ATTRIBUTES = """
+    loss_ : float
+        The final training loss (sgd, adam: mean over the last epoch's batches).
+    best_loss_ : float or None
+        Lowest training loss (None with early stopping or lbfgs).
+    loss_curve_ : list of float
+        Training loss per epoch (sgd, adam).
+    validation_scores_ : list of float or None
+        Validation score per epoch with early stopping.
+    best_validation_score_ : float or None
+        Best validation score with early stopping.
+    t_ : int
+        Training samples seen.
+    coefs_ : list of ndarray
+        Weight matrices of the linear layers, ``(n_in, n_out)`` each.
+    intercepts_ : list of ndarray
+        Bias vectors of the linear layers.
+    n_features_in_ : int
+        Number of input features.
+    feature_names_in_ : ndarray of str
+        Names of the input features, when ``X`` has string column names.
+    n_iter_ : int
+        Epochs run (sgd, adam) or iterations (lbfgs) in the last call.
+    n_layers_ : int
+        Number of layers, input and output included.
+    n_outputs_ : int
+        Number of output units.
+    out_activation_ : str
+        The output activation the loss chose.
+    net_ : skorch.NeuralNet
+        The fitted skorch net; ``net_.module_`` is the torch module.
+"""
+
+
+class MLPRegressor(RegressorMixin, BaseMLP):
+    """Multi-layer perceptron regressor trained with a loss of your choice.
+
+    A drop-in replacement for :class:`sklearn.neural_network.MLPRegressor` (same
+    parameters, defaults and fitted attributes) that trains a PyTorch network through
+    skorch. ``loss`` picks the loss and, with it, the output activation.
+
+    Parameters
+    ----------
+    loss : str, Loss or callable, default="squared_error"
+        A registered loss name or alias (``"squared_error"``, ``"mae"``, ``"huber"``,
+        ``"poisson"``...), a loss object (``Huber(delta=2.0)``), or a torch function
+        ``f(y_pred, y_true)``. See :func:`sklearn_losses.losses.loss_names`.
+    {parameters}
+    Attributes
+    ----------
+    {attributes}
+    See Also
+    --------
+    MLPClassifier : The classifier.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from sklearn_losses import MLPRegressor
+    >>> X, y = make_regression(n_samples=200, n_features=5, noise=1, random_state=0)
+    >>> reg = MLPRegressor(loss="huber", hidden_layer_sizes=(20,), max_iter=500,
+    ...                    learning_rate_init=0.01, random_state=0).fit(X, y)
+    >>> reg.out_activation_
+    'identity'
+    >>> bool(reg.score(X, y) > 0.9)
+    True
+    """
+
+    def __init__(
+        self,
+        loss="squared_error",
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        device="cpu",
+        module=None,
+    ):
+        self.loss = loss
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.device = device
+        self.module = module
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to ``X`` and target(s) ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights.
+
+        Returns
+        -------
+        self : MLPRegressor
+            The fitted model.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    @available_if(lambda est: est.solver in _STOCHASTIC_SOLVERS)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train for one epoch on ``X``, ``y``, continuing from the current weights.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights.
+
+        Returns
+        -------
+        self : MLPRegressor
+            The updated model.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def predict(self, X):
+        """Predict with the network and the loss's output activation.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Predicted values.
+        """
+        y_pred = self._activated(self._raw_output(X))
+        return y_pred.ravel() if y_pred.shape[1] == 1 else y_pred
+
+    # -- hooks of BaseMLP -------------------------------------------------------------
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            y_numeric=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        return X, y
+
+    def _task_and_targets(self, y):
+        return "regression", np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+
+    def _classes(self):
+        return ()
+
+    def _stratify_validation(self, y):
+        return False
+
+    def _score_raw(self, raw, y, sample_weight):
+        y_pred = self._activated(raw)
+        return r2_score(y, y_pred, sample_weight=sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        loss = self._loss_or_none()
+        tags.target_tags.positive_only = bool(loss is not None and loss.positive_target)
+        return tags
+
+
+class MLPClassifier(ClassifierMixin, BaseMLP):
+    """Multi-layer perceptron classifier trained with a loss of your choice.
+
+    A drop-in replacement for :class:`sklearn.neural_network.MLPClassifier` (same
+    parameters, defaults and fitted attributes; ``loss`` is an added keyword) that
+    trains a PyTorch network through skorch. The loss fixes the output layer and the
+    target encoding: ``"log_loss"`` uses one sigmoid unit for two classes, softmax for
+    more and one sigmoid per label for a multi-label indicator ``y``; ``"hinge"`` uses
+    tanh units and ``{{-1, +1}}`` targets; and so on (see the loss classes).
+
+    Parameters
+    ----------
+    {parameters}
+    loss : str, Loss or callable, default="log_loss"
+        A registered loss name or alias (``"log_loss"``, ``"hinge"``,
+        ``"sparse_categorical_crossentropy"``, ``"kld"``...), a loss object
+        (``LogLoss(label_smoothing=0.1)``) or a torch function ``f(y_pred, y_true)``
+        receiving probabilities and one-hot targets.
+
+    Attributes
+    ----------
+    classes_ : ndarray or list of ndarray
+        Class labels.
+    {attributes}
+    See Also
+    --------
+    MLPRegressor : The regressor.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from sklearn_losses import MLPClassifier
+    >>> X, y = make_classification(n_samples=200, random_state=0)
+    >>> clf = MLPClassifier(loss="hinge", max_iter=300, random_state=0).fit(X, y)
+    >>> clf.out_activation_
+    'tanh'
+    >>> hasattr(clf, "predict_proba")
+    False
+    >>> bool(clf.score(X, y) > 0.9)
+    True
+    """
+
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        loss="log_loss",
+        device="cpu",
+        module=None,
+    ):
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.loss = loss
+        self.device = device
+        self.module = module
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Fit the model to ``X`` and labels ``y``.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, or a multi-label indicator matrix.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights.
+
+        Returns
+        -------
+        self : MLPClassifier
+            The fitted model.
+        """
+        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+
+    @available_if(lambda est: est.solver in _STOCHASTIC_SOLVERS)
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y, sample_weight=None, classes=None):
+        """Train for one epoch on ``X``, ``y``, continuing from the current weights.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Training data.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative sample weights.
+        classes : array-like of shape (n_classes,), default=None
+            All classes; required at the first call, ignored afterwards.
+
+        Returns
+        -------
+        self : MLPClassifier
+            The updated model.
+        """
+        if _check_partial_fit_first_call(self, classes):
+            self._label_binarizer = LabelBinarizer()
+            if type_of_target(y).startswith("multilabel"):
+                self._label_binarizer.fit(y)
+            else:
+                self._label_binarizer.fit(classes)
+            self.classes_ = self._label_binarizer.classes_
+        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
+
+    def decision_function(self, X):
+        """Scores the loss is applied to: logits for probabilistic losses, otherwise
+        the activated outputs (e.g. tanh for the hinge family).
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        scores : ndarray of shape (n_samples,) or (n_samples, n_classes)
+            One score per sample for binary targets (positive means ``classes_[1]``),
+            one per class or label otherwise.
+        """
+        return self._decision_from_raw(self._raw_output(X))
+
+    def predict(self, X):
+        """Predict class labels.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Predicted labels (an indicator matrix for multi-label targets).
+        """
+        return self._predict_from_raw(self._raw_output(X))
+
+    @available_if(lambda est: est._has_proba())
+    def predict_proba(self, X):
+        """Class probabilities, for losses that define them.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probabilities in the order of ``classes_`` (per label for multi-label).
+        """
+        proba = self._activated(self._raw_output(X))
+        if self._task == "binary" and proba.shape[1] == 1:
+            return np.hstack([1.0 - proba, proba])
+        return proba
+
+    @available_if(lambda est: est._has_proba())
+    def predict_log_proba(self, X):
+        """Logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            Log-probabilities in the order of ``classes_``.
+        """
+        proba = self.predict_proba(X)
+        with np.errstate(divide="ignore"):
+            return np.log(proba)
+
+    # -- raw outputs to answers -------------------------------------------------------
+    def _has_proba(self) -> bool:
+        loss = self._loss if hasattr(self, "_loss") else self._loss_or_none()
+        return loss is None or bool(loss.probabilistic)
+
+    def _decision_from_raw(self, raw: torch.Tensor) -> np.ndarray:
+        scores = raw if self._loss.probabilistic else self._loss_activation(raw)
+        scores = scores.cpu().numpy()
+        if self._task == "binary":
+            return scores[:, 1] - scores[:, 0] if scores.shape[1] == 2 else scores.ravel()
+        return scores
+
+    def _loss_activation(self, raw):
+        return ACTIVATIONS[self.out_activation_].torch_fn(raw)
+
+    def _predict_from_raw(self, raw: torch.Tensor) -> np.ndarray:
+        if self._task == "multilabel":
+            return (raw > 0).cpu().numpy().astype(int)
+        if raw.shape[1] == 1:
+            index = (raw[:, 0] > 0).long()
+        else:
+            index = raw.argmax(dim=1)
+        return self.classes_[index.cpu().numpy()]
+
+    # -- hooks of BaseMLP -------------------------------------------------------------
+    def _validate_input(self, X, y, incremental, reset):
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            accept_sparse=["csr", "csc"],
+            multi_output=True,
+            dtype=(np.float64, np.float32),
+            reset=reset,
+        )
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        check_classification_targets(y)
+        if not incremental and (not hasattr(self, "classes_") or not self.warm_start):
+            self._label_binarizer = LabelBinarizer().fit(y)
+            self.classes_ = self._label_binarizer.classes_
+        else:
+            classes = unique_labels(y)
+            if self.warm_start and not incremental:
+                if set(classes) != set(self.classes_):
+                    raise ValueError(
+                        "warm_start can only be used where `y` has the same classes as "
+                        f"in the previous call to fit. Previously got {self.classes_}, "
+                        f"`y` has {classes}."
+                    )
+            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
+                raise ValueError(
+                    f"`y` has classes not in `self.classes_`. `self.classes_` has "
+                    f"{self.classes_}. 'y' has {classes}."
+                )
+        return X, y
+
+    def _task_and_targets(self, y):
+        y_type = self._label_binarizer.y_type_
+        if y_type.startswith("multilabel"):
+            return "multilabel", self._label_binarizer.transform(y)
+        if len(self.classes_) < 2:
+            raise ValueError(
+                f"The target has only one class ({self.classes_[0]!r}); a classifier "
+                "needs samples of at least 2 classes."
+            )
+        task = "binary" if len(self.classes_) == 2 else "multiclass"
+        return task, np.searchsorted(self.classes_, y)
+
+    def _classes(self):
+        return self.classes_
+
+    def _stratify_validation(self, y):
+        return y.ndim == 1
+
+    def _score_raw(self, raw, y, sample_weight):
+        y_pred = self._predict_from_raw(raw)
+        y_true = self.classes_[y] if y.ndim == 1 else y
+        return accuracy_score(y_true, y_pred, sample_weight=sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        loss = self._loss_or_none()
+        tags.classifier_tags.multi_label = loss is None or "multilabel" in loss.tasks
+        return tags
+
+
+for _estimator in (MLPRegressor, MLPClassifier):
+    _estimator.__doc__ = _estimator.__doc__.format(
+        parameters=_COMMON_PARAMETERS.strip("\n") + "\n",
+        attributes=_COMMON_ATTRIBUTES.strip("\n") + "\n",
+    )
