@@ -7,8 +7,8 @@ scikit-learn's ``out_activation_`` vocabulary (``"logistic"`` is the sigmoid).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import torch
@@ -24,22 +24,31 @@ class Activation:
     numpy_fn: Callable[[np.ndarray], np.ndarray]
 
 
+# Module-level functions (not lambdas) so that fitted models pickle.
+def _identity(z):
+    return z
+
+
 def _softplus_np(z: np.ndarray) -> np.ndarray:
     return np.logaddexp(0.0, z)
+
+
+def _softmax_torch(z: torch.Tensor) -> torch.Tensor:
+    return torch.softmax(z, dim=1)
+
+
+def _softmax_np(z: np.ndarray) -> np.ndarray:
+    return softmax(z, axis=1)
 
 
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("identity", lambda z: z, lambda z: z),
+        Activation("identity", _identity, _identity),
         Activation("exp", torch.exp, np.exp),
         Activation("softplus", torch.nn.functional.softplus, _softplus_np),
         Activation("logistic", torch.sigmoid, expit),
         Activation("tanh", torch.tanh, np.tanh),
-        Activation(
-            "softmax",
-            lambda z: torch.softmax(z, dim=1),
-            lambda z: softmax(z, axis=1),
-        ),
+        Activation("softmax", _softmax_torch, _softmax_np),
     )
 }

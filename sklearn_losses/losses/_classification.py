@@ -270,7 +270,9 @@ class BinaryFocal(Loss):
         if y_true.ndim == 1:
             cross_entropy = -true_class_column(p, y_true).log()
         else:
-            cross_entropy = -(torch.xlogy(y_true, p) + torch.xlogy(1.0 - y_true, 1.0 - p))
+            cross_entropy = -(
+                torch.xlogy(y_true, p) + torch.xlogy(1.0 - y_true, 1.0 - p)
+            )
         return self._reduce(self._focus(cross_entropy, y_true), y_true)
 
     def raw_loss(self, raw, y_true, activation: Activation):

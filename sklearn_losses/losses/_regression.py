@@ -10,7 +10,6 @@ from typing import ClassVar
 import numpy as np
 import torch
 import torch.nn.functional as F
-
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._activation import Activation
@@ -81,7 +80,12 @@ class SquaredLogError(RegressionLoss):
     """
 
     name = "squared_log_error"
-    aliases = ("msle", "MSLE", "mean_squared_logarithmic_error", "mean_squared_log_error")
+    aliases = (
+        "msle",
+        "MSLE",
+        "mean_squared_logarithmic_error",
+        "mean_squared_log_error",
+    )
     positive_target = True
 
     def pointwise(self, y_pred, y_true):

@@ -13,11 +13,22 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_is_fitted,
+    validate_data,
+)
 
 from ..losses import ACTIVATIONS, Loss, get_loss
 from ._module import HIDDEN_ACTIVATIONS, MLPModule
-from ._net import Criterion, Net, SklearnStopping, TensorBatches, TensorData, ValidationSet
+from ._net import (
+    Criterion,
+    Net,
+    SklearnStopping,
+    TensorBatches,
+    TensorData,
+    ValidationSet,
+)
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 _PREDICT_CHUNK = 65536
@@ -61,11 +72,17 @@ class BaseMLP(BaseEstimator):
 
     _parameter_constraints: dict = {
         "loss": [str, Loss, callable],
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "activation": [StrOptions(set(HIDDEN_ACTIVATIONS))],
         "solver": [StrOptions({"lbfgs", "sgd", "adam"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "learning_rate": [StrOptions({"constant", "invscaling", "adaptive"})],
         "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
         "power_t": [Interval(Real, 0, None, closed="left")],
@@ -96,22 +113,31 @@ class BaseMLP(BaseEstimator):
     def coefs_(self) -> list[np.ndarray]:
         """Weight matrices of the linear layers, shape ``(n_in, n_out)`` each."""
         check_is_fitted(self, "net_")
-        return [layer.weight.detach().cpu().numpy().T.copy() for layer in self._linear_layers()]
+        return [
+            layer.weight.detach().cpu().numpy().T.copy()
+            for layer in self._linear_layers()
+        ]
 
     @property
     def intercepts_(self) -> list[np.ndarray]:
         """Bias vectors of the linear layers."""
         check_is_fitted(self, "net_")
-        return [layer.bias.detach().cpu().numpy().copy() for layer in self._linear_layers()]
+        return [
+            layer.bias.detach().cpu().numpy().copy() for layer in self._linear_layers()
+        ]
 
     def _linear_layers(self):
-        return [m for m in self.net_.module_.modules() if isinstance(m, torch.nn.Linear)]
+        return [
+            m for m in self.net_.module_.modules() if isinstance(m, torch.nn.Linear)
+        ]
 
     # -- fitting ----------------------------------------------------------------------
-    def _fit(self, X, y, sample_weight=None, incremental=False):
+    def _fit(self, X, y, sample_weight=None, incremental=False, validation_data=None):
         hidden = _hidden_sizes(self.hidden_layer_sizes)
         device = _resolve_device(self.device)
-        first_pass = not hasattr(self, "net_") or (not self.warm_start and not incremental)
+        first_pass = not hasattr(self, "net_") or (
+            not self.warm_start and not incremental
+        )
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True.")
 
@@ -119,7 +145,8 @@ class BaseMLP(BaseEstimator):
         if sp.issparse(X):
             X = X.toarray()
         sample_weight = self._check_sample_weight(sample_weight, X)
-        task, y = self._task_and_targets(y)
+        task = self._task(y)
+        y = self._encode_targets(y)
 
         loss = clone(get_loss(self.loss))
         loss.validate()
@@ -130,7 +157,9 @@ class BaseMLP(BaseEstimator):
                 "warm_start=False or fit a new model."
             )
         loss.check_target(y, task)
-        n_outputs = loss.n_outputs(task, y.shape[1] if y.ndim == 2 else len(self._classes()))
+        n_outputs = loss.n_outputs(
+            task, y.shape[1] if y.ndim == 2 else len(self._classes())
+        )
         if not first_pass and n_outputs != self.n_outputs_:
             raise ValueError(
                 f"The model has {self.n_outputs_} outputs but these targets need "
@@ -147,15 +176,23 @@ class BaseMLP(BaseEstimator):
             self.out_activation_ = loss.activation(task)
             self.n_layers_ = len(hidden) + 2
             self.t_ = 0
-            self.net_ = self._build_net(X.shape[1], hidden, n_outputs, dtype, device, seed)
+            self.net_ = self._build_net(
+                X.shape[1], hidden, n_outputs, dtype, device, seed
+            )
         net = self.net_
         generator = net.get_params_for("iterator_train")["generator"]
         if not first_pass:
             generator.manual_seed(seed)
 
-        X_train, y_train, w_train, validation = self._split_validation(
-            X, y, sample_weight, seed, dtype, device
-        )
+        if validation_data is not None:
+            validation = self._validation_from_data(
+                validation_data, task, loss, dtype, device
+            )
+            X_train, y_train, w_train = X, y, sample_weight
+        else:
+            X_train, y_train, w_train, validation = self._split_validation(
+                X, y, sample_weight, task, loss, seed, dtype, device
+            )
         data = TensorData(
             self._to_tensor(X_train, dtype, device),
             self._to_tensor(loss.encode_target(y_train, task), dtype, device),
@@ -184,8 +221,9 @@ class BaseMLP(BaseEstimator):
     def _build_net(self, n_features, hidden, n_outputs, dtype, device, seed) -> Net:
         generator = torch.Generator().manual_seed(seed)
         if self.module is None:
-            module = MLPModule(n_features, hidden, n_outputs, self.activation)
-            module.reset_parameters(generator)
+            module = MLPModule(
+                n_features, n_outputs, hidden, self.activation, generator=generator
+            )
         else:
             with torch.random.fork_rng(devices=[]):
                 torch.manual_seed(seed)
@@ -208,7 +246,9 @@ class BaseMLP(BaseEstimator):
             iterator_train__shuffle=self.shuffle,
             iterator_train__generator=generator,
             train_split=None,
-            callbacks=[("sklearn_stopping", SklearnStopping(self.get_params(deep=False)))],
+            callbacks=[
+                ("sklearn_stopping", SklearnStopping(self.get_params(deep=False)))
+            ],
             verbose=0,
             device=device,
             alpha=self.alpha,
@@ -250,7 +290,7 @@ class BaseMLP(BaseEstimator):
             )
         return int(np.clip(self.batch_size, 1, n_samples))
 
-    def _split_validation(self, X, y, sample_weight, seed, dtype, device):
+    def _split_validation(self, X, y, sample_weight, task, loss, seed, dtype, device):
         if not self.early_stopping:
             return X, y, sample_weight, None
         stratify = y if self._stratify_validation(y) else None
@@ -267,12 +307,48 @@ class BaseMLP(BaseEstimator):
                 "The validation set is too small. Increase 'validation_fraction' or "
                 "the size of your dataset."
             )
-        X_val_tensor = self._to_tensor(X_val, dtype, device)
+        validation = self._validation_set(
+            X_val, y_val, w_val, task, loss, dtype, device
+        )
+        return X, y, sample_weight, validation
+
+    def _validation_from_data(self, validation_data, task, loss, dtype, device):
+        if not isinstance(validation_data, (tuple, list)) or len(
+            validation_data
+        ) not in (2, 3):
+            raise ValueError(
+                "validation_data must be a tuple (X_val, y_val) or "
+                "(X_val, y_val, sample_weight_val)."
+            )
+        X_val, y_val, *w_val = validation_data
+        X_val = validate_data(
+            self,
+            X_val,
+            accept_sparse=["csr", "csc"],
+            dtype=(np.float64, np.float32),
+            reset=False,
+        )
+        if sp.issparse(X_val):
+            X_val = X_val.toarray()
+        y_val = self._encode_targets(self._check_validation_targets(y_val, X_val))
+        w_val = self._check_sample_weight(w_val[0] if w_val else None, X_val)
+        return self._validation_set(X_val, y_val, w_val, task, loss, dtype, device)
+
+    def _validation_set(self, X_val, y_val, w_val, task, loss, dtype, device):
+        criterion = self.net_.criterion_
+        target = self._to_tensor(loss.encode_target(y_val, task), dtype, device)
+        weight = self._to_tensor(w_val, dtype, device)
+
+        def evaluate(raw):
+            per_sample = criterion(raw, target)
+            if per_sample.ndim == 0:
+                return float(per_sample)
+            return float((per_sample * weight).sum() / weight.sum())
 
         def score(raw):
             return self._score_raw(raw, y_val, w_val)
 
-        return X, y, sample_weight, ValidationSet(X_val_tensor, score)
+        return ValidationSet(self._to_tensor(X_val, dtype, device), evaluate, score)
 
     def _finish_fit(self, monitor: SklearnStopping, incremental: bool) -> None:
         net = self.net_
@@ -296,9 +372,14 @@ class BaseMLP(BaseEstimator):
             self.best_loss_ = monitor.best_loss
             self.validation_scores_ = monitor.validation_scores
             self.best_validation_score_ = monitor.best_validation_score
+            self.validation_loss_curve_ = monitor.validation_losses
             if self.early_stopping and monitor.best_state is not None:
                 net.module_.load_state_dict(monitor.best_state)
-            if not incremental and not monitor.converged and self.n_iter_ == self.max_iter:
+            if (
+                not incremental
+                and not monitor.converged
+                and self.n_iter_ == self.max_iter
+            ):
                 warnings.warn(
                     f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
                     "and the optimization hasn't converged yet.",
@@ -328,14 +409,20 @@ class BaseMLP(BaseEstimator):
         if np.issubdtype(array.dtype, np.integer):
             dtype = torch.int64
         array = np.ascontiguousarray(array)
-        tensor = torch.from_numpy(array) if array.flags.writeable else torch.tensor(array)
+        tensor = (
+            torch.from_numpy(array) if array.flags.writeable else torch.tensor(array)
+        )
         return tensor.to(device=device, dtype=dtype)
 
     def _raw_output(self, X) -> torch.Tensor:
         """Validated input through the network, in chunks, without autograd."""
         check_is_fitted(self, "net_")
         X = validate_data(
-            self, X, accept_sparse=["csr", "csc"], dtype=(np.float64, np.float32), reset=False
+            self,
+            X,
+            accept_sparse=["csr", "csc"],
+            dtype=(np.float64, np.float32),
+            reset=False,
         )
         module = self.net_.module_
         param = next(module.parameters())
@@ -346,7 +433,9 @@ class BaseMLP(BaseEstimator):
                 chunk = X[start : start + _PREDICT_CHUNK]
                 if sp.issparse(chunk):
                     chunk = chunk.toarray()
-                outputs.append(module(self._to_tensor(chunk, param.dtype, param.device)))
+                outputs.append(
+                    module(self._to_tensor(chunk, param.dtype, param.device))
+                )
         return outputs[0] if len(outputs) == 1 else torch.cat(outputs)
 
     def _activated(self, raw: torch.Tensor) -> np.ndarray:

@@ -14,7 +14,12 @@ from sklearn.utils.multiclass import (
     type_of_target,
     unique_labels,
 )
-from sklearn.utils.validation import column_or_1d, validate_data
+from sklearn.utils.validation import (
+    check_array,
+    check_consistent_length,
+    column_or_1d,
+    validate_data,
+)
 
 from ..losses import ACTIVATIONS
 from ._base import _STOCHASTIC_SOLVERS, BaseMLP
@@ -84,7 +89,10 @@ _COMMON_ATTRIBUTES = """
     loss_curve_ : list of float
         Training loss per epoch (sgd, adam).
     validation_scores_ : list of float or None
-        Validation score per epoch with early stopping.
+        Score (``score``: R^2 or accuracy) on the validation set per epoch, with
+        early stopping or ``validation_data``.
+    validation_loss_curve_ : list of float or None
+        Loss on the validation set per epoch (the criterion without the L2 term).
     best_validation_score_ : float or None
         Best validation score with early stopping.
     t_ : int
@@ -202,7 +210,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         self.module = module
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, validation_data=None):
         """Fit the model to ``X`` and target(s) ``y``.
 
         Parameters
@@ -213,13 +221,20 @@ class MLPRegressor(RegressorMixin, BaseMLP):
             Targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative sample weights.
+        validation_data : tuple (X_val, y_val) or (X_val, y_val, sample_weight_val), \
+default=None
+            A validation set evaluated after every epoch: its loss goes to
+            ``validation_loss_curve_`` and its score (R^2) to ``validation_scores_``.
+            With ``early_stopping=True`` it replaces the internal split.
 
         Returns
         -------
         self : MLPRegressor
             The fitted model.
         """
-        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+        return self._fit(
+            X, y, sample_weight=sample_weight, validation_data=validation_data
+        )
 
     @available_if(lambda est: est.solver in _STOCHASTIC_SOLVERS)
     @_fit_context(prefer_skip_nested_validation=True)
@@ -274,8 +289,16 @@ class MLPRegressor(RegressorMixin, BaseMLP):
             y = column_or_1d(y, warn=True)
         return X, y
 
-    def _task_and_targets(self, y):
-        return "regression", np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+    def _task(self, y):
+        return "regression"
+
+    def _encode_targets(self, y):
+        return np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+
+    def _check_validation_targets(self, y, X):
+        y = check_array(y, ensure_2d=False, dtype="numeric", input_name="y_val")
+        check_consistent_length(X, y)
+        return y
 
     def _classes(self):
         return ()
@@ -395,7 +418,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         self.module = module
 
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, validation_data=None):
         """Fit the model to ``X`` and labels ``y``.
 
         Parameters
@@ -406,13 +429,20 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             Class labels, or a multi-label indicator matrix.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative sample weights.
+        validation_data : tuple (X_val, y_val) or (X_val, y_val, sample_weight_val), \
+default=None
+            A validation set evaluated after every epoch: its loss goes to
+            ``validation_loss_curve_`` and its accuracy to ``validation_scores_``.
+            With ``early_stopping=True`` it replaces the internal split.
 
         Returns
         -------
         self : MLPClassifier
             The fitted model.
         """
-        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+        return self._fit(
+            X, y, sample_weight=sample_weight, validation_data=validation_data
+        )
 
     @available_if(lambda est: est.solver in _STOCHASTIC_SOLVERS)
     @_fit_context(prefer_skip_nested_validation=True)
@@ -522,7 +552,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         scores = raw if self._loss.probabilistic else self._loss_activation(raw)
         scores = scores.cpu().numpy()
         if self._task == "binary":
-            return scores[:, 1] - scores[:, 0] if scores.shape[1] == 2 else scores.ravel()
+            return (
+                scores[:, 1] - scores[:, 0] if scores.shape[1] == 2 else scores.ravel()
+            )
         return scores
 
     def _loss_activation(self, raw):
@@ -570,17 +602,32 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                 )
         return X, y
 
-    def _task_and_targets(self, y):
-        y_type = self._label_binarizer.y_type_
-        if y_type.startswith("multilabel"):
-            return "multilabel", self._label_binarizer.transform(y)
+    def _task(self, y):
+        if self._label_binarizer.y_type_.startswith("multilabel"):
+            return "multilabel"
         if len(self.classes_) < 2:
             raise ValueError(
                 f"The target has only one class ({self.classes_[0]!r}); a classifier "
                 "needs samples of at least 2 classes."
             )
-        task = "binary" if len(self.classes_) == 2 else "multiclass"
-        return task, np.searchsorted(self.classes_, y)
+        return "binary" if len(self.classes_) == 2 else "multiclass"
+
+    def _encode_targets(self, y):
+        if self._label_binarizer.y_type_.startswith("multilabel"):
+            return self._label_binarizer.transform(y)
+        return np.searchsorted(self.classes_, y)
+
+    def _check_validation_targets(self, y, X):
+        y = check_array(y, ensure_2d=False, dtype=None, input_name="y_val")
+        check_consistent_length(X, y)
+        if y.ndim == 1:
+            unknown = np.setdiff1d(unique_labels(y), self.classes_)
+            if len(unknown):
+                raise ValueError(
+                    f"validation_data has labels {unknown} that are not in the "
+                    f"training classes {self.classes_}."
+                )
+        return y
 
     def _classes(self):
         return self.classes_

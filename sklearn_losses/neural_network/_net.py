@@ -35,8 +35,13 @@ class TensorBatches:
     ``index_select`` per batch; the data itself is never copied per epoch.
     """
 
-    def __init__(self, dataset: TensorData, batch_size: int, shuffle: bool = False,
-                 generator: torch.Generator | None = None):
+    def __init__(
+        self,
+        dataset: TensorData,
+        batch_size: int,
+        shuffle: bool = False,
+        generator: torch.Generator | None = None,
+    ):
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
@@ -50,7 +55,10 @@ class TensorBatches:
         if not self.shuffle:
             for start in range(0, n, size):
                 stop = start + size
-                yield data.X[start:stop], (data.target[start:stop], data.weight[start:stop])
+                yield (
+                    data.X[start:stop],
+                    (data.target[start:stop], data.weight[start:stop]),
+                )
             return
         order = torch.randperm(n, generator=self.generator).to(data.X.device)
         for start in range(0, n, size):
@@ -105,7 +113,9 @@ class Net(NeuralNet):
         else:
             total = (per_sample * weight).sum()
         if self.alpha:
-            total = total + 0.5 * self.alpha * sum(p.square().sum() for p in self.penalized_)
+            total = total + 0.5 * self.alpha * sum(
+                p.square().sum() for p in self.penalized_
+            )
         return total / normaliser
 
     def get_train_step_accumulator(self):
@@ -115,11 +125,16 @@ class Net(NeuralNet):
 
 
 class ValidationSet:
-    """What the monitor needs to score a validation set after each epoch."""
+    """A validation set and how to judge raw outputs on it after each epoch.
 
-    def __init__(self, X: torch.Tensor, score):
+    ``loss(raw)`` is the weighted training criterion without the L2 term; ``score(raw)``
+    the estimator's ``score`` (accuracy or R^2), greater is better.
+    """
+
+    def __init__(self, X: torch.Tensor, loss, score):
         self.X = X
-        self.score = score  # callable: raw outputs (tensor) -> float, greater is better
+        self.loss = loss
+        self.score = score
 
 
 class SklearnStopping(Callback):
@@ -138,8 +153,9 @@ class SklearnStopping(Callback):
         """Reset the bookkeeping for a new model."""
         self.loss_curve = []
         self.no_improvement_count = 0
-        self.validation_scores = [] if self.params["early_stopping"] else None
-        self.best_validation_score = -math.inf if self.params["early_stopping"] else None
+        self.validation_losses = [] if validation is not None else None
+        self.validation_scores = [] if validation is not None else None
+        self.best_validation_score = -math.inf if validation is not None else None
         self.best_loss = None if self.params["early_stopping"] else math.inf
         self.best_state = None
         self.t = 0
@@ -149,6 +165,9 @@ class SklearnStopping(Callback):
         """Prepare one more call of fit or partial_fit."""
         self.n_samples = n_samples
         self.validation = validation
+        if validation is not None and self.validation_scores is None:
+            self.validation_losses, self.validation_scores = [], []
+            self.best_validation_score = -math.inf
         self.n_iter = 0
         self.converged = False
         self.epoch_start = time.perf_counter()
@@ -158,7 +177,7 @@ class SklearnStopping(Callback):
 
     def on_epoch_end(self, net, **kwargs):
         p = self.params
-        loss = net.history[-1, "train_loss"]
+        loss = float(net.history[-1, "train_loss"])
         self.n_iter += 1
         if not math.isfinite(loss):
             raise ValueError(
@@ -173,19 +192,19 @@ class SklearnStopping(Callback):
         self.loss_curve.append(loss)
         message = f"Iteration {self.n_iter}, loss = {loss:.8f}"
         if self.validation is not None:
-            module = net.module_
-            module.eval()
-            with torch.inference_mode():
-                score = self.validation.score(module(self.validation.X))
-            self.validation_scores.append(score)
-            message += f", validation score = {score:.6f}"
+            score = self._validate(net)
+            message += (
+                f", validation loss = {self.validation_losses[-1]:.8f}"
+                f", validation score = {score:.6f}"
+            )
+        if p["early_stopping"]:
             if score < self.best_validation_score + p["tol"]:
                 self.no_improvement_count += 1
             else:
                 self.no_improvement_count = 0
             if score > self.best_validation_score:
                 self.best_validation_score = score
-                self.best_state = copy.deepcopy(module.state_dict())
+                self.best_state = copy.deepcopy(net.module_.state_dict())
         else:
             if loss > self.best_loss - p["tol"]:
                 self.no_improvement_count += 1
@@ -212,6 +231,18 @@ class SklearnStopping(Callback):
                     f"{p['n_iter_no_change']} consecutive epochs. Stopping."
                 )
             raise KeyboardInterrupt
+
+    def _validate(self, net) -> float:
+        module = net.module_
+        module.eval()
+        with torch.inference_mode():
+            raw = module(self.validation.X)
+            self.validation_losses.append(self.validation.loss(raw))
+            score = self.validation.score(raw)
+        self.validation_scores.append(score)
+        if not self.params["early_stopping"]:
+            self.best_validation_score = max(self.best_validation_score, score)
+        return score
 
     @staticmethod
     def _set_lr(net, lr):
