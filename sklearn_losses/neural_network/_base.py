@@ -287,6 +287,7 @@ class BaseMLP(BaseEstimator):
                 "Got `batch_size` less than 1 or larger than sample size. It is going "
                 "to be clipped",
                 UserWarning,
+                stacklevel=4,
             )
         return int(np.clip(self.batch_size, 1, n_samples))
 
@@ -363,6 +364,7 @@ class BaseMLP(BaseEstimator):
                     "the maximum number of iterations was reached. Increase max_iter "
                     "or scale the data.",
                     ConvergenceWarning,
+                    stacklevel=4,
                 )
         else:
             self.n_iter_ = monitor.n_iter
@@ -384,6 +386,7 @@ class BaseMLP(BaseEstimator):
                     f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
                     "and the optimization hasn't converged yet.",
                     ConvergenceWarning,
+                    stacklevel=4,
                 )
         if not all(torch.isfinite(p).all() for p in net.module_.parameters()):
             raise ValueError(
