@@ -145,7 +145,7 @@ class BaseMLP(BaseEstimator):
         if sp.issparse(X):
             X = X.toarray()
         sample_weight = self._check_sample_weight(sample_weight, X)
-        task = self._task(y)
+        task = self._target_task(y)
         y = self._encode_targets(y)
 
         loss = clone(get_loss(self.loss))

@@ -289,7 +289,7 @@ default=None
             y = column_or_1d(y, warn=True)
         return X, y
 
-    def _task(self, y):
+    def _target_task(self, y):
         return "regression"
 
     def _encode_targets(self, y):
@@ -602,7 +602,7 @@ default=None
                 )
         return X, y
 
-    def _task(self, y):
+    def _target_task(self, y):
         if self._label_binarizer.y_type_.startswith("multilabel"):
             return "multilabel"
         if len(self.classes_) < 2:
