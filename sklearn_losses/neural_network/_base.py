@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from contextlib import contextmanager
 from numbers import Integral, Real
 
 import numpy as np
@@ -32,6 +33,24 @@ from ._net import (
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 _PREDICT_CHUNK = 65536
+# Below this many multiply-adds per batch, a second CPU thread costs more in
+# synchronisation than it saves, and under joblib or beside other processes the
+# oversubscribed threads slow training down by an order of magnitude.
+_SINGLE_THREAD_WORK = 2**22
+
+
+@contextmanager
+def _cpu_threads(device: torch.device, work: int):
+    """Run small CPU workloads on one torch thread; restore the setting after."""
+    previous = torch.get_num_threads()
+    single = device.type == "cpu" and work < _SINGLE_THREAD_WORK and previous > 1
+    if single:
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        if single:
+            torch.set_num_threads(previous)
 
 
 def _hidden_sizes(hidden_layer_sizes) -> tuple[int, ...]:
@@ -126,6 +145,9 @@ class BaseMLP(BaseEstimator):
             layer.bias.detach().cpu().numpy().copy() for layer in self._linear_layers()
         ]
 
+    def _n_weights(self) -> int:
+        return sum(p.numel() for p in self.net_.module_.parameters())
+
     def _linear_layers(self):
         return [
             m for m in self.net_.module_.modules() if isinstance(m, torch.nn.Linear)
@@ -212,7 +234,8 @@ class BaseMLP(BaseEstimator):
             monitor.resume(len(data), validation)
         epochs = 1 if incremental or self.solver == "lbfgs" else self.max_iter
         try:
-            net.partial_fit(data, None, epochs=epochs)
+            with _cpu_threads(device, net.batch_size * self._n_weights()):
+                net.partial_fit(data, None, epochs=epochs)
         finally:
             monitor.validation = None  # do not keep the validation data in the model
         self._finish_fit(monitor, incremental)
@@ -431,7 +454,8 @@ class BaseMLP(BaseEstimator):
         param = next(module.parameters())
         module.eval()
         outputs = []
-        with torch.inference_mode():
+        work = min(X.shape[0], _PREDICT_CHUNK) * self._n_weights()
+        with torch.inference_mode(), _cpu_threads(param.device, work):
             for start in range(0, X.shape[0], _PREDICT_CHUNK):
                 chunk = X[start : start + _PREDICT_CHUNK]
                 if sp.issparse(chunk):
