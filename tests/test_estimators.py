@@ -38,7 +38,8 @@ def blobs():
 
 # -- drop-in parity ---------------------------------------------------------------------
 @pytest.mark.parametrize(
-    "ours, theirs", [(MLPRegressor, sknn.MLPRegressor), (MLPClassifier, sknn.MLPClassifier)]
+    "ours, theirs",
+    [(MLPRegressor, sknn.MLPRegressor), (MLPClassifier, sknn.MLPClassifier)],
 )
 def test_same_parameters_order_and_defaults_as_sklearn(ours, theirs):
     mine = inspect.signature(ours).parameters
@@ -49,7 +50,9 @@ def test_same_parameters_order_and_defaults_as_sklearn(ours, theirs):
         assert mine[name].default == reference[name].default, name
         assert mine[name].kind == reference[name].kind, name
     extra = [name for name in mine if name not in reference]
-    assert extra == (["device", "module"] if ours is MLPRegressor else ["loss", "device", "module"])
+    assert extra == (
+        ["device", "module"] if ours is MLPRegressor else ["loss", "device", "module"]
+    )
     if ours is MLPClassifier:
         assert mine["loss"].kind == inspect.Parameter.KEYWORD_ONLY
         assert mine["loss"].default == "log_loss"
@@ -62,13 +65,24 @@ def test_fitted_attributes_match_sklearn(regression):
     for name in ["loss_", "best_loss_"]:
         assert isinstance(getattr(ours, name), float), name
     for name in [
-        "loss_curve_", "validation_scores_", "best_validation_score_", "n_iter_", "t_",
-        "n_layers_", "n_outputs_", "out_activation_", "n_features_in_",
+        "loss_curve_",
+        "validation_scores_",
+        "best_validation_score_",
+        "n_iter_",
+        "t_",
+        "n_layers_",
+        "n_outputs_",
+        "out_activation_",
+        "n_features_in_",
     ]:
         assert type(getattr(ours, name)) is type(getattr(theirs, name)), name
     assert [c.shape for c in ours.coefs_] == [c.shape for c in theirs.coefs_]
     assert [b.shape for b in ours.intercepts_] == [b.shape for b in theirs.intercepts_]
-    assert (ours.n_iter_, ours.t_, ours.n_layers_) == (theirs.n_iter_, theirs.t_, theirs.n_layers_)
+    assert (ours.n_iter_, ours.t_, ours.n_layers_) == (
+        theirs.n_iter_,
+        theirs.t_,
+        theirs.n_layers_,
+    )
     assert ours.loss_ == ours.loss_curve_[-1] and len(ours.loss_curve_) == 20
 
 
@@ -76,8 +90,15 @@ def test_coefs_are_the_network_weights(regression):
     X, y = regression
     reg = MLPRegressor(activation="tanh", max_iter=5, **FAST).fit(X, y)
     hidden = np.tanh(X @ reg.coefs_[0] + reg.intercepts_[0])
-    assert_allclose(hidden @ reg.coefs_[1] + reg.intercepts_[1], reg.predict(X)[:, None] if False else (hidden @ reg.coefs_[1] + reg.intercepts_[1]))
-    assert_allclose((hidden @ reg.coefs_[1] + reg.intercepts_[1]).ravel(), reg.predict(X))
+    assert_allclose(
+        hidden @ reg.coefs_[1] + reg.intercepts_[1],
+        reg.predict(X)[:, None]
+        if False
+        else (hidden @ reg.coefs_[1] + reg.intercepts_[1]),
+    )
+    assert_allclose(
+        (hidden @ reg.coefs_[1] + reg.intercepts_[1]).ravel(), reg.predict(X)
+    )
 
 
 def test_feature_names(regression):
@@ -132,8 +153,12 @@ def test_stops_when_training_loss_stalls(regression):
 def test_invscaling_learning_rate(regression):
     X, y = regression
     reg = MLPRegressor(
-        solver="sgd", learning_rate="invscaling", learning_rate_init=0.1, power_t=0.5,
-        max_iter=3, **FAST,
+        solver="sgd",
+        learning_rate="invscaling",
+        learning_rate_init=0.1,
+        power_t=0.5,
+        max_iter=3,
+        **FAST,
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
@@ -145,14 +170,24 @@ def test_invscaling_learning_rate(regression):
 def test_adaptive_learning_rate_divides_by_five_then_stops(regression):
     X, y = regression
     reg = MLPRegressor(
-        solver="sgd", learning_rate="adaptive", learning_rate_init=0.1, tol=10.0,
-        n_iter_no_change=1, max_iter=100, **FAST,
+        solver="sgd",
+        learning_rate="adaptive",
+        learning_rate_init=0.1,
+        tol=10.0,
+        n_iter_no_change=1,
+        max_iter=100,
+        **FAST,
     ).fit(X, y)
     lr = reg.net_.optimizer_.param_groups[0]["lr"]
     # 0.1 is divided by 5 until it is at most 1e-6, then training stops, as in sklearn.
     reference = sknn.MLPRegressor(
-        solver="sgd", learning_rate="adaptive", learning_rate_init=0.1, tol=10.0,
-        n_iter_no_change=1, max_iter=100, **FAST,
+        solver="sgd",
+        learning_rate="adaptive",
+        learning_rate_init=0.1,
+        tol=10.0,
+        n_iter_no_change=1,
+        max_iter=100,
+        **FAST,
     ).fit(X, y)
     assert lr == pytest.approx(reference._optimizer.learning_rate) == 0.1 / 5**8
     assert reg.n_iter_ == reference.n_iter_ < 100
@@ -160,7 +195,9 @@ def test_adaptive_learning_rate_divides_by_five_then_stops(regression):
 
 def test_early_stopping_restores_the_best_weights(blobs):
     X, y = blobs
-    clf = MLPClassifier(early_stopping=True, max_iter=200, n_iter_no_change=5, **FAST).fit(X, y)
+    clf = MLPClassifier(
+        early_stopping=True, max_iter=200, n_iter_no_change=5, **FAST
+    ).fit(X, y)
     assert clf.n_iter_ < 200
     assert len(clf.validation_scores_) == clf.n_iter_ == len(clf.loss_curve_)
     assert clf.best_validation_score_ == max(clf.validation_scores_)
@@ -169,17 +206,23 @@ def test_early_stopping_restores_the_best_weights(blobs):
     from sklearn.model_selection import train_test_split
 
     seed = np.random.RandomState(0).randint(np.iinfo(np.int32).max)
-    _, X_val, _, y_val = train_test_split(X, y, random_state=seed, test_size=0.1, stratify=y)
+    _, X_val, _, y_val = train_test_split(
+        X, y, random_state=seed, test_size=0.1, stratify=y
+    )
     assert clf.score(X_val, y_val) == clf.best_validation_score_
 
 
 def test_validation_data_records_curves(blobs):
     X, y = blobs
-    clf = MLPClassifier(max_iter=15, **FAST).fit(X[:100], y[:100], validation_data=(X[100:], y[100:]))
+    clf = MLPClassifier(max_iter=15, **FAST).fit(
+        X[:100], y[:100], validation_data=(X[100:], y[100:])
+    )
     assert len(clf.validation_loss_curve_) == len(clf.validation_scores_) == 15
     assert clf.validation_scores_[-1] == clf.score(X[100:], y[100:])
     proba = clf.predict_proba(X[100:])
-    expected = -np.log(proba[np.arange(50), np.searchsorted(clf.classes_, y[100:])]).mean()
+    expected = -np.log(
+        proba[np.arange(50), np.searchsorted(clf.classes_, y[100:])]
+    ).mean()
     assert clf.validation_loss_curve_[-1] == pytest.approx(expected, rel=1e-6)
 
 
@@ -235,7 +278,9 @@ def test_multilabel_classification(blobs):
 def test_string_and_non_contiguous_labels(labels, loss, blobs):
     X, y = blobs
     y_named = np.asarray(labels)[y]
-    clf = MLPClassifier(loss=loss, max_iter=50, learning_rate_init=0.01, **FAST).fit(X, y_named)
+    clf = MLPClassifier(loss=loss, max_iter=50, learning_rate_init=0.01, **FAST).fit(
+        X, y_named
+    )
     assert_array_equal(clf.classes_, sorted(labels))
     assert set(clf.predict(X)) <= set(labels)
     assert clf.score(X, y_named) > 0.8
@@ -243,7 +288,9 @@ def test_string_and_non_contiguous_labels(labels, loss, blobs):
     assert_array_equal(clf.classes_[scores.argmax(axis=1)], clf.predict(X))
 
 
-@pytest.mark.parametrize("loss", ["log_loss", "hinge", "sparse_categorical_crossentropy"])
+@pytest.mark.parametrize(
+    "loss", ["log_loss", "hinge", "sparse_categorical_crossentropy"]
+)
 def test_binary_decision_function_sign_is_the_prediction(loss, blobs):
     X, y = blobs
     y_named = np.where(y == 1, "yes", "no")
@@ -266,9 +313,16 @@ def test_same_random_state_same_model(blobs):
 def test_verbose_prints_one_line_per_epoch(regression, capsys):
     X, y = regression
     MLPRegressor(max_iter=4, verbose=True, **FAST).fit(X, y, validation_data=(X, y))
-    lines = [line for line in capsys.readouterr().out.splitlines() if line.startswith("Iteration")]
+    lines = [
+        line
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith("Iteration")
+    ]
     assert len(lines) == 4
-    assert all("loss = " in line and "validation score" in line and "time" in line for line in lines)
+    assert all(
+        "loss = " in line and "validation score" in line and "time" in line
+        for line in lines
+    )
 
 
 def test_grid_search_over_loss_names_in_a_pipeline(blobs):
@@ -276,7 +330,10 @@ def test_grid_search_over_loss_names_in_a_pipeline(blobs):
     pipe = make_pipeline(StandardScaler(), MLPClassifier(max_iter=20, **FAST))
     grid = {"mlpclassifier__loss": ["log_loss", "hinge", "squared_hinge"]}
     search = GridSearchCV(pipe, grid, cv=3).fit(X, y)
-    assert list(search.cv_results_["param_mlpclassifier__loss"]) == grid["mlpclassifier__loss"]
+    assert (
+        list(search.cv_results_["param_mlpclassifier__loss"])
+        == grid["mlpclassifier__loss"]
+    )
     assert search.best_estimator_[-1].out_activation_ in ("softmax", "tanh")
 
 
@@ -309,7 +366,9 @@ def test_fitting_does_not_change_the_loss_parameter(regression):
     X, y = regression
     loss = Huber(delta=2.0)
     reg = MLPRegressor(loss=loss, max_iter=2, **FAST).fit(X, y)
-    assert reg.loss is loss and reg._loss is not loss and loss.get_params()["delta"] == 2.0
+    assert (
+        reg.loss is loss and reg._loss is not loss and loss.get_params()["delta"] == 2.0
+    )
 
 
 # -- a user's own loss and module ------------------------------------------------------------
@@ -319,13 +378,17 @@ def test_custom_loss_function(regression):
     def cubic(y_pred, y_true):
         return (y_pred - y_true).abs().pow(3).mean(dim=1)
 
-    reg = MLPRegressor(loss=cubic, max_iter=100, learning_rate_init=0.01, **FAST).fit(X, y)
+    reg = MLPRegressor(loss=cubic, max_iter=100, learning_rate_init=0.01, **FAST).fit(
+        X, y
+    )
     assert reg.score(X, y) > 0.8
 
     def scalar(y_pred, y_true):
         return (y_pred - y_true).square().mean()
 
-    reg = MLPRegressor(loss=scalar, max_iter=100, learning_rate_init=0.01, **FAST).fit(X, y)
+    reg = MLPRegressor(loss=scalar, max_iter=100, learning_rate_init=0.01, **FAST).fit(
+        X, y
+    )
     assert reg.score(X, y) > 0.8
 
 
@@ -335,10 +398,14 @@ def test_custom_classification_loss_gets_probabilities_and_one_hot(blobs):
 
     def brier(y_pred, y_true):
         seen["shapes"] = (tuple(y_pred.shape), tuple(y_true.shape))
-        seen["rows_sum_to_one"] = torch.allclose(y_pred.sum(1), torch.ones(len(y_pred), dtype=y_pred.dtype))
+        seen["rows_sum_to_one"] = torch.allclose(
+            y_pred.sum(1), torch.ones(len(y_pred), dtype=y_pred.dtype)
+        )
         return (y_pred - y_true).square().sum(dim=1)
 
-    clf = MLPClassifier(loss=brier, max_iter=50, learning_rate_init=0.01, **FAST).fit(X, y)
+    clf = MLPClassifier(loss=brier, max_iter=50, learning_rate_init=0.01, **FAST).fit(
+        X, y
+    )
     assert seen["shapes"][0] == seen["shapes"][1] and seen["shapes"][0][1] == 3
     assert seen["rows_sum_to_one"] and clf.out_activation_ == "softmax"
     assert clf.score(X, y) > 0.8 and clf.predict_proba(X).shape == (150, 3)
@@ -354,7 +421,9 @@ def test_loss_subclass(regression):
             return (y_pred - y_true) ** 4
 
     assert issubclass(Quartic, Loss)
-    reg = MLPRegressor(loss=Quartic(), max_iter=100, learning_rate_init=0.01, **FAST).fit(X, y)
+    reg = MLPRegressor(
+        loss=Quartic(), max_iter=100, learning_rate_init=0.01, **FAST
+    ).fit(X, y)
     assert reg.out_activation_ == "identity" and reg.score(X, y) > 0.7
 
 
@@ -365,10 +434,14 @@ def test_custom_module(blobs):
     def module(n_features, n_outputs):
         built["sizes"] = (n_features, n_outputs)
         return torch.nn.Sequential(
-            torch.nn.Linear(n_features, 8), torch.nn.Tanh(), torch.nn.Linear(8, n_outputs)
+            torch.nn.Linear(n_features, 8),
+            torch.nn.Tanh(),
+            torch.nn.Linear(8, n_outputs),
         )
 
-    clf = MLPClassifier(module=module, max_iter=100, learning_rate_init=0.01, random_state=0)
+    clf = MLPClassifier(
+        module=module, max_iter=100, learning_rate_init=0.01, random_state=0
+    )
     clf.fit(X, y)
     assert built["sizes"] == (2, 3) and clf.score(X, y) > 0.8
     assert [c.shape for c in clf.coefs_] == [(2, 8), (8, 3)]
@@ -380,8 +453,14 @@ def test_reference_network_via_module_hook(blobs):
     X, y = blobs
     module = partial(MLPModule, hidden_layer_sizes=(50,), init="he_uniform")
     clf = MLPClassifier(
-        module=module, solver="sgd", learning_rate_init=0.01, nesterovs_momentum=False,
-        batch_size=32, alpha=0.0, max_iter=10, random_state=0,
+        module=module,
+        solver="sgd",
+        learning_rate_init=0.01,
+        nesterovs_momentum=False,
+        batch_size=32,
+        alpha=0.0,
+        max_iter=10,
+        random_state=0,
     ).fit(X, y)
     assert clf.coefs_[0].shape == (2, 50) and clf.score(X, y) > 0.8
 
@@ -389,7 +468,9 @@ def test_reference_network_via_module_hook(blobs):
 def test_divergence_is_reported(regression):
     X, y = regression
     with pytest.raises(ValueError, match="diverged"):
-        MLPRegressor(solver="sgd", learning_rate_init=1e4, momentum=0.9, max_iter=50, **FAST).fit(X, y * 1e3)
+        MLPRegressor(
+            solver="sgd", learning_rate_init=1e4, momentum=0.9, max_iter=50, **FAST
+        ).fit(X, y * 1e3)
 
 
 def test_unavailable_device_is_a_clear_error(regression):

@@ -127,7 +127,11 @@ def _raw_and_targets(loss: Loss, task: str, rng):
     n, k = 50, 3
     raw = torch.as_tensor(rng.normal(scale=3, size=(n, loss.n_outputs(task, k))))
     if task == "regression":
-        y = np.abs(rng.normal(size=(n, k))) if loss.positive_target else rng.normal(size=(n, k))
+        y = (
+            np.abs(rng.normal(size=(n, k)))
+            if loss.positive_target
+            else rng.normal(size=(n, k))
+        )
     elif task == "multilabel":
         y = rng.integers(0, 2, size=(n, k))
     else:
@@ -158,13 +162,20 @@ def test_formulas_match_torch_references():
     pred = torch.as_tensor(rng.normal(size=(40, 1)))
     true = torch.as_tensor(rng.normal(size=(40, 1)))
     F = torch.nn.functional
-    assert_allclose(get_loss("mse").loss(pred, true), F.mse_loss(pred, true, reduction="none")[:, 0])
-    assert_allclose(get_loss("mae").loss(pred, true), F.l1_loss(pred, true, reduction="none")[:, 0])
+    assert_allclose(
+        get_loss("mse").loss(pred, true), F.mse_loss(pred, true, reduction="none")[:, 0]
+    )
+    assert_allclose(
+        get_loss("mae").loss(pred, true), F.l1_loss(pred, true, reduction="none")[:, 0]
+    )
     assert_allclose(
         Huber(delta=0.7).loss(pred, true),
         F.huber_loss(pred, true, delta=0.7, reduction="none")[:, 0],
     )
-    assert_allclose(get_loss("log_cosh").loss(pred, true), np.log(np.cosh((pred - true).numpy()))[:, 0])
+    assert_allclose(
+        get_loss("log_cosh").loss(pred, true),
+        np.log(np.cosh((pred - true).numpy()))[:, 0],
+    )
     e = (true - pred).numpy()[:, 0]
     assert_allclose(Quantile(alpha=0.9).loss(pred, true), np.maximum(0.9 * e, -0.1 * e))
 
@@ -175,7 +186,9 @@ def test_formulas_match_torch_references():
         F.cross_entropy(logits, index, reduction="none"),
         atol=1e-5,  # Keras clipping of the one-hot target at 1e-7
     )
-    smoothed = LogLoss(label_smoothing=0.2).raw_loss(logits, index, ACTIVATIONS["softmax"])
+    smoothed = LogLoss(label_smoothing=0.2).raw_loss(
+        logits, index, ACTIVATIONS["softmax"]
+    )
     target = F.one_hot(index, 4).double() * 0.8 + 0.2 / 4  # ls / C for softmax
     assert_allclose(smoothed, -(target * F.log_softmax(logits, 1)).sum(1))
 
@@ -196,7 +209,9 @@ def test_multiclass_hinge_is_crammer_singer_and_categorical_hinge_follows_keras(
     # Crammer-Singer: max(0, 1 - (s_t - max_{j != t} s_j))
     assert_allclose(Hinge().loss(scores, index), [1 - (0.5 - 0.2), 1 - (-0.6 + 0.4)])
     # Keras: max(0, 1 + max_j((1 - y_j) s_j) - s_t); the max includes the true class's 0.
-    assert_allclose(CategoricalHinge().loss(scores, index), [1 + 0.2 - 0.5, 1 + 0.0 + 0.6])
+    assert_allclose(
+        CategoricalHinge().loss(scores, index), [1 + 0.2 - 0.5, 1 + 0.0 + 0.6]
+    )
 
 
 def test_focal_reduces_to_cross_entropy_and_downweights_easy_samples():
@@ -264,10 +279,14 @@ def test_regressor_output_layer(name):
 
 def test_out_activation_override():
     X, y = make_blobs(n_samples=60, centers=2, random_state=0)
-    clf = MLPClassifier(loss=Hinge(out_activation="identity"), max_iter=5, **FAST).fit(X, y)
+    clf = MLPClassifier(loss=Hinge(out_activation="identity"), max_iter=5, **FAST).fit(
+        X, y
+    )
     assert clf.out_activation_ == "identity"
     X, y = make_regression(n_samples=40, n_features=3, random_state=0)
-    reg = MLPRegressor(loss=SquaredLogError(out_activation="softplus"), max_iter=3, **FAST)
+    reg = MLPRegressor(
+        loss=SquaredLogError(out_activation="softplus"), max_iter=3, **FAST
+    )
     assert reg.fit(X, np.abs(y)).out_activation_ == "softplus"
     assert (reg.predict(X) > 0).all()
     with pytest.raises(ValueError, match="out_activation"):
@@ -357,7 +376,9 @@ def test_zero_weight_equals_dropping_rows(name, regression):
     assert_allclose(weighted, dropped, rtol=1e-7, atol=1e-9)
 
 
-@pytest.mark.parametrize("name", ["squared_error", "absolute_error", "log_loss", "hinge"])
+@pytest.mark.parametrize(
+    "name", ["squared_error", "absolute_error", "log_loss", "hinge"]
+)
 def test_integer_weights_approximate_repetition_with_minibatches(name):
     # Every input appears twice with conflicting targets; weights 3 and 1 move the
     # optimum (weighted mean or median, majority label) away from the unweighted one.
@@ -373,7 +394,9 @@ def test_integer_weights_approximate_repetition_with_minibatches(name):
         y = np.concatenate([label, 1 - label])
     weight = np.repeat([3, 1], len(X_half))
     Estimator = MLPRegressor if regression else MLPClassifier
-    est = Estimator(loss=name, max_iter=200, batch_size=10, learning_rate_init=0.01, **FAST)
+    est = Estimator(
+        loss=name, max_iter=200, batch_size=10, learning_rate_init=0.01, **FAST
+    )
     weighted, repeated = _weighted_fits(est, X, y, weight)
     heavy = y[: len(X_half)]
     if regression:

@@ -19,7 +19,9 @@ def test_loss_table_lists_every_loss_and_valid_aliases():
 
 
 def test_quick_start_is_two_make_commands():
-    block = README.split("## Quick start", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    block = (
+        README.split("## Quick start", 1)[1].split("```bash", 1)[1].split("```", 1)[0]
+    )
     commands = [line.split("#")[0].strip() for line in block.strip().splitlines()]
     assert commands == ["make demo", "make test"]
     makefile = (Path(__file__).parents[1] / "Makefile").read_text()

@@ -37,6 +37,8 @@ _PREDICT_CHUNK = 65536
 # synchronisation than it saves, and under joblib or beside other processes the
 # oversubscribed threads slow training down by an order of magnitude.
 _SINGLE_THREAD_WORK = 2**22
+# A training loss this many times its first-epoch value means the optimiser diverged.
+_DIVERGENCE_GROWTH = 1e4
 
 
 @contextmanager
@@ -416,19 +418,22 @@ class BaseMLP(BaseEstimator):
                 "Training diverged: the network weights are not finite. Lower "
                 "learning_rate_init or scale the inputs and targets."
             )
+        curve = getattr(self, "loss_curve_", None)
+        if curve and curve[-1] > _DIVERGENCE_GROWTH * curve[0]:
+            raise ValueError(
+                f"Training diverged: the loss grew from {curve[0]:.4g} in the first "
+                f"epoch to {curve[-1]:.4g}. Lower learning_rate_init or scale the "
+                "inputs and targets."
+            )
 
     # -- input handling ---------------------------------------------------------------
     def _check_sample_weight(self, sample_weight, X):
         if sample_weight is None:
             return np.ones(X.shape[0], dtype=X.dtype)
-        sample_weight = _check_sample_weight(
+        # Also refuses weights that are all zero.
+        return _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
-        if not sample_weight.sum() > 0:
-            raise ValueError(
-                "sample_weight sums to zero: at least one sample needs a positive weight."
-            )
-        return sample_weight
 
     @staticmethod
     def _to_tensor(array: np.ndarray, dtype, device) -> torch.Tensor:
