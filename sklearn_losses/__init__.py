@@ -1,9 +1,20 @@
 """sklearn-losses: the loss of a neural network as a scikit-learn hyperparameter."""
 
-from . import losses
+from . import losses, metrics
 from .losses import get_loss
 from .neural_network import MLPClassifier, MLPRegressor
+from .scoring import get_scorer, get_scorer_names, make_loss_scorer
 
 __version__ = "0.1.0"
 
-__all__ = ["MLPClassifier", "MLPRegressor", "get_loss", "losses", "__version__"]
+__all__ = [
+    "MLPClassifier",
+    "MLPRegressor",
+    "get_loss",
+    "get_scorer",
+    "get_scorer_names",
+    "losses",
+    "make_loss_scorer",
+    "metrics",
+    "__version__",
+]

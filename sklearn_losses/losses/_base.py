@@ -23,6 +23,8 @@ from typing import ClassVar
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
+from sklearn.utils.multiclass import type_of_target, unique_labels
+from sklearn.utils.validation import check_array, check_consistent_length, column_or_1d
 
 from ._activation import ACTIVATIONS, Activation
 
@@ -147,6 +149,204 @@ class Loss(BaseEstimator):
             return 2.0 * columns - 1.0
         return columns
 
+    # -- the metric: the same definition, evaluated on NumPy inputs --------------------
+    @property
+    def response_method(self) -> str:
+        """The estimator method whose output :meth:`metric` takes as ``y_pred``.
+
+        ``"predict"`` for regression losses, ``"predict_proba"`` for losses that define
+        class probabilities, ``"decision_function"`` for the others (the hinge family,
+        whose decision values are the activated outputs the loss is applied to).
+        """
+        return self.response_method_for(
+            "binary" if self.tasks - {"regression"} else "regression"
+        )
+
+    def response_method_for(self, task: str) -> str:
+        """The estimator method whose output the metric takes for ``task``."""
+        if task == "regression":
+            return "predict"
+        return "predict_proba" if self.probabilistic else "decision_function"
+
+    def metric(
+        self,
+        y_true,
+        y_pred,
+        *,
+        sample_weight=None,
+        labels=None,
+    ) -> float:
+        """The loss as a metric: mean of :meth:`loss` over samples, in float64.
+
+        It evaluates the very expression used for training (:meth:`loss`) on what the
+        estimator's :attr:`response_method` returns, so metric and training criterion
+        cannot drift apart. The functions of :mod:`sklearn_losses.metrics` call it.
+
+        Parameters
+        ----------
+        y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Regression targets; class labels (any type scikit-learn accepts,
+            strings included); or a multi-label indicator matrix.
+        y_pred : array-like of shape (n_samples,) or (n_samples, n_columns)
+            What :attr:`response_method` returns: predictions (regression),
+            probabilities (``predict_proba``; for two classes either the
+            ``(n_samples, 2)`` matrix or the positive class's column) or decision
+            values (``decision_function``). Columns follow the sorted labels.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Sample weights; the result is ``sum(w * l) / sum(w)``.
+        labels : array-like, default=None
+            All the class labels. Needed when ``y_true`` misses some classes (a
+            cross-validation fold): each label is then encoded by its position in
+            the sorted ``labels``, never guessed from ``y_true``. Ignored for
+            regression and multi-label targets.
+
+        Returns
+        -------
+        float
+            The weighted mean of the per-sample losses (outputs averaged).
+
+        Notes
+        -----
+        The task is read from ``y_true`` with
+        :func:`~sklearn.utils.multiclass.type_of_target`. For a loss that accepts
+        both regression and classification targets (a :class:`CustomLoss`),
+        integer-valued ``y_true`` is taken for class labels; the scorers of
+        :mod:`sklearn_losses.scoring` tell regressors apart themselves.
+        """
+        return self._evaluate(
+            y_true, y_pred, sample_weight=sample_weight, labels=labels
+        )
+
+    def _evaluate(
+        self, y_true, y_pred, *, sample_weight=None, labels=None, task=None
+    ) -> float:
+        """:meth:`metric`, with the task given (scorers know it from the estimator)."""
+        values = self._metric_values(y_true, y_pred, labels=labels, task=task)
+        if sample_weight is None:
+            return float(np.mean(values))
+        if values.ndim == 0:
+            raise ValueError(
+                f"The {self.name!r} loss returns one value for the whole batch, so it "
+                "cannot weight samples; call it without sample_weight or make the "
+                "function return one value per sample."
+            )
+        sample_weight = check_array(
+            sample_weight, ensure_2d=False, dtype=np.float64, input_name="sample_weight"
+        )
+        if sample_weight.ndim != 1:
+            raise ValueError(
+                f"sample_weight must be 1-D, got shape {sample_weight.shape}."
+            )
+        check_consistent_length(values, sample_weight)
+        return float(np.average(values, weights=sample_weight))
+
+    def _metric_values(self, y_true, y_pred, *, labels=None, task=None) -> np.ndarray:
+        """Per-sample values of :meth:`loss` on NumPy inputs, in float64."""
+        y_pred = check_array(
+            y_pred, ensure_2d=False, dtype=np.float64, input_name="y_pred"
+        )
+        if y_pred.ndim not in (1, 2):
+            raise ValueError(f"y_pred must be 1-D or 2-D, got shape {y_pred.shape}.")
+        if task is None:
+            task = self._metric_task(y_true, labels)
+        self.check_task(task)
+        if task in ("regression", "multilabel"):
+            y_true = check_array(
+                y_true, ensure_2d=False, dtype=np.float64, input_name="y_true"
+            )
+            check_consistent_length(y_true, y_pred)
+            y_true = y_true.reshape(len(y_true), -1)
+            y_pred = y_pred.reshape(len(y_pred), -1)
+            if y_true.shape != y_pred.shape:
+                raise ValueError(
+                    f"y_true and y_pred have different numbers of outputs: "
+                    f"{y_true.shape[1]} and {y_pred.shape[1]}."
+                )
+            if task == "multilabel" and not np.isin(y_true, (0.0, 1.0)).all():
+                raise ValueError(
+                    "A multi-label y_true must be an indicator matrix of 0 and 1."
+                )
+            target = self.encode_target(y_true, task)
+        else:
+            index, n_classes = _class_index(y_true, labels)
+            check_consistent_length(index, y_pred)
+            y_pred = self._class_columns(y_pred, task, n_classes, labels is not None)
+            target = self.encode_target(index, task)
+        self._check_metric_domain(y_true, y_pred, task)
+        with torch.no_grad():
+            values = self.loss(
+                torch.as_tensor(y_pred, dtype=torch.float64), torch.as_tensor(target)
+            )
+        return values.detach().cpu().numpy().astype(np.float64, copy=False)
+
+    def _metric_task(self, y_true, labels) -> str:
+        """The task of the metric's inputs, as :func:`type_of_target` sees it."""
+        if not self.tasks - {"regression"}:
+            return "regression"
+        y_type = type_of_target(y_true, input_name="y_true")
+        if y_type == "multilabel-indicator":
+            return "multilabel"
+        if y_type in ("continuous", "continuous-multioutput"):
+            if "regression" in self.tasks:
+                return "regression"
+            raise ValueError(
+                f"The {self.name!r} metric compares class labels with "
+                f"{self.response_method} outputs, but y_true holds continuous values. "
+                "Pass the true class labels as y_true (and the scores as y_pred)."
+            )
+        if y_type not in ("binary", "multiclass"):
+            raise ValueError(
+                f"The {self.name!r} metric does not support {y_type} y_true."
+            )
+        n_classes = len(unique_labels(y_true if labels is None else labels))
+        return "binary" if n_classes <= 2 else "multiclass"
+
+    def _class_columns(
+        self, y_pred: np.ndarray, task: str, n_classes: int, labels_given: bool
+    ) -> np.ndarray:
+        """The response as the network's prediction space: one column per unit."""
+        found = "in labels" if labels_given else "in y_true (pass labels= to give all)"
+        if self.network_task(task) == "multiclass":
+            if y_pred.ndim == 1 and n_classes == 2 and self.probabilistic:
+                # the positive class's probability, as scikit-learn's scorers give it
+                y_pred = np.column_stack([1.0 - y_pred, y_pred])
+            if y_pred.ndim == 2 and y_pred.shape[1] == n_classes:
+                return y_pred
+            raise ValueError(
+                f"y_pred must have one column per class ({self.response_method} "
+                f"output), but it has shape {y_pred.shape} and there are "
+                f"{n_classes} classes {found}."
+            )
+        if y_pred.ndim == 1:
+            return y_pred.reshape(-1, 1)
+        if y_pred.shape[1] == 1:
+            return y_pred
+        if y_pred.shape[1] == 2 and self.probabilistic:
+            return y_pred[:, 1:]  # predict_proba of two classes: the positive column
+        raise ValueError(
+            f"For binary targets y_pred must hold one score per sample (or, for "
+            f"probabilities, the (n_samples, 2) predict_proba matrix), but it has shape "
+            f"{y_pred.shape} and there are {n_classes} classes {found}."
+        )
+
+    def _check_metric_domain(
+        self, y_true: np.ndarray, y_pred: np.ndarray, task: str
+    ) -> None:
+        """Raise a ValueError for inputs outside the metric's domain.
+
+        The default checks that class probabilities lie in ``[0, 1]``; losses with
+        a restricted domain (Poisson) add their own checks.
+        """
+        if task == "regression" or not self.probabilistic:
+            return
+        low, high = float(np.min(y_pred)), float(np.max(y_pred))
+        if low < 0.0 or high > 1.0:
+            raise ValueError(
+                f"The {self.name!r} metric takes probabilities (predict_proba), but "
+                f"y_pred ranges from {low:.4g} to {high:.4g}. Decision values and "
+                "logits are not probabilities: score with predict_proba."
+            )
+
 
 _EXAMPLE_LOSS = {
     "regression": "squared_error",
@@ -154,6 +354,41 @@ _EXAMPLE_LOSS = {
     "multiclass": "log_loss",
     "multilabel": "log_loss",
 }
+
+
+def _class_index(y_true, labels) -> tuple[np.ndarray, int]:
+    """Class index of each label in the sorted ``labels`` (or classes of ``y_true``)."""
+    y_true = column_or_1d(y_true)
+    if labels is None:
+        classes = unique_labels(y_true)
+        if len(classes) < 2:
+            raise ValueError(
+                f"y_true contains only one label ({classes.tolist()[0]!r}). Pass all the "
+                "class labels with labels= (a scorer passes estimator.classes_), so that "
+                "each label is encoded by its position among them."
+            )
+    else:
+        classes = unique_labels(labels)
+        if len(classes) < 2:
+            raise ValueError(
+                f"labels must hold at least two classes, got {classes.tolist()}."
+            )
+    try:
+        index = np.searchsorted(classes, y_true)
+        known = index < len(classes)
+        known[known] = classes[index[known]] == y_true[known]
+    except TypeError:  # labels and y_true of different types
+        index, known = (
+            np.zeros(len(y_true), dtype=np.int64),
+            np.zeros(len(y_true), bool),
+        )
+    if not known.all():
+        unknown = unique_labels(y_true[~known])
+        raise ValueError(
+            f"y_true contains labels {unknown.tolist()} that are not among the "
+            f"classes {classes.tolist()}."
+        )
+    return index.astype(np.int64), len(classes)
 
 
 def one_hot(index: torch.Tensor, n_classes: int, dtype: torch.dtype) -> torch.Tensor:

@@ -174,6 +174,17 @@ class Poisson(Loss):
         deviance = torch.xlogy(y_true, y_true) - y_true * raw - y_true + torch.exp(raw)
         return 2.0 * deviance.mean(dim=1)
 
+    def _check_metric_domain(self, y_true, y_pred, task):
+        # scikit-learn's mean_poisson_deviance raises here too; the deviance is
+        # undefined (or infinite) for a non-positive rate.
+        if np.min(y_true) < 0 or np.min(y_pred) <= 0:
+            raise ValueError(
+                "The Poisson deviance needs non-negative y_true and strictly positive "
+                f"y_pred, but min(y_true) = {np.min(y_true):.4g} and min(y_pred) = "
+                f"{np.min(y_pred):.4g}. Score the predictions of a model with an "
+                "exponential output (loss='poisson'), or use another metric."
+            )
+
     def check_target(self, y, task):
         super().check_target(y, task)
         if np.min(y) < 0:

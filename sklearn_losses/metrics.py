@@ -1,0 +1,769 @@
+"""Metrics for every loss: NumPy functions ready for :func:`sklearn.metrics.make_scorer`.
+
+Each function is a thin wrapper around the loss object's own :meth:`Loss.metric
+<sklearn_losses.losses.Loss.metric>`, which evaluates the very torch expression used
+for training (:meth:`Loss.loss <sklearn_losses.losses.Loss.loss>`) in float64 on what
+the estimator's ``predict``, ``predict_proba`` or ``decision_function`` returns. A
+metric and its training criterion therefore cannot drift apart.
+
+Conventions, shared with :mod:`sklearn.metrics`:
+
+* signature ``(y_true, y_pred, *, sample_weight=None, <loss parameters>)``, plus
+  ``labels=None`` for classification; the result is a Python float, lower is better;
+* sample weights give ``sum(w * l) / sum(w)`` (scikit-learn's ``np.average``, not
+  Keras' ``sum(w * l) / n``); several outputs or labels are averaged uniformly;
+* class labels may be of any type scikit-learn accepts (strings included); columns
+  of ``y_pred`` follow the sorted labels, like ``classes_``. Pass ``labels=`` when
+  ``y_true`` may miss a class (a cross-validation fold): each label is then encoded
+  by its position in ``labels``, never guessed from ``y_true``.
+
+Several names shadow a :mod:`sklearn.metrics` function. Where scikit-learn has the
+same quantity the two agree to 1e-12 in float64 (``mean_squared_error``,
+``mean_absolute_error``, ``mean_poisson_deviance``, ``mean_pinball_loss``,
+``log_loss`` on binary and multi-class targets, ``hinge_loss``); the docstrings say
+where and why they differ (``mean_squared_log_error`` follows Keras' clipping,
+``hinge_loss`` encodes a one-class fold by ``labels``, ``log_loss`` on multi-label
+targets is the binary cross-entropy per label). Keras names are aliases of the same
+functions (``binary_crossentropy`` is :func:`log_loss`, ``hinge`` is
+:func:`hinge_loss`...).
+"""
+
+from __future__ import annotations
+
+from numpy.typing import ArrayLike
+
+from .losses import (
+    AbsoluteError,
+    BinaryFocal,
+    CategoricalHinge,
+    Hinge,
+    Huber,
+    KLDivergence,
+    LogCosh,
+    LogLoss,
+    Loss,
+    Poisson,
+    Quantile,
+    SparseCategoricalCrossEntropy,
+    SquaredError,
+    SquaredHinge,
+    SquaredLogError,
+)
+
+__all__ = [
+    "binary_crossentropy",
+    "binary_focal_crossentropy",
+    "binary_focal_loss",
+    "categorical_crossentropy",
+    "categorical_focal_crossentropy",
+    "categorical_hinge",
+    "hinge",
+    "hinge_loss",
+    "huber",
+    "kl_divergence",
+    "log_cosh",
+    "log_loss",
+    "mean_absolute_error",
+    "mean_huber_loss",
+    "mean_log_cosh",
+    "mean_pinball_loss",
+    "mean_poisson_deviance",
+    "mean_squared_error",
+    "mean_squared_log_error",
+    "mean_squared_logarithmic_error",
+    "quantile_loss",
+    "sparse_categorical_crossentropy",
+    "squared_hinge",
+    "squared_hinge_loss",
+]
+
+
+def _evaluate(loss: Loss, y_true, y_pred, sample_weight, labels=None) -> float:
+    loss.validate()
+    return loss.metric(y_true, y_pred, sample_weight=sample_weight, labels=labels)
+
+
+# Docstring sections shared by several functions, filled in by ``_doc``.
+_SECTIONS = {
+    "REGRESSION_PARAMETERS": """\
+    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Ground truth target values.
+    y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Predicted values, as ``predict`` returns them.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights; the result is ``sum(w * l) / sum(w)``.""",
+    "PROBA_PARAMETERS": """\
+    y_true : array-like of shape (n_samples,) or (n_samples, n_labels)
+        True class labels (strings allowed), or a multi-label indicator matrix.
+    y_pred : array-like of shape (n_samples, n_classes) or (n_samples,)
+        Predicted probabilities, as ``predict_proba`` returns them: columns in the
+        order of the sorted labels (``classes_``); for two classes the positive
+        class's column alone is also accepted; one column per label for multi-label
+        targets. Values must lie in [0, 1].
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights; the result is ``sum(w * l) / sum(w)``.
+    labels : array-like, default=None
+        All the class labels. Needed when ``y_true`` misses a class: labels are then
+        encoded by their position in the sorted ``labels``. If None, the labels found
+        in ``y_true``.""",
+    "DECISION_PARAMETERS": """\
+    y_true : array-like of shape (n_samples,) or (n_samples, n_labels)
+        True class labels (strings allowed), or a multi-label indicator matrix.
+    y_pred : array-like of shape (n_samples,) or (n_samples, n_classes)
+        Decision values, as ``decision_function`` returns them: one per sample for two
+        classes (positive means the greater label), otherwise one per class (in the
+        order of the sorted labels) or per label.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights; the result is ``sum(w * l) / sum(w)``.
+    labels : array-like, default=None
+        All the class labels. Needed when ``y_true`` misses a class: labels are then
+        encoded by their position in the sorted ``labels`` (a one-class fold of the
+        greater label is +1, not -1). If None, the labels found in ``y_true``.""",
+    "RETURNS": """\
+    loss : float
+        The weighted mean of the per-sample losses; lower is better.""",
+}
+
+
+def _doc(func):
+    """Fill the shared sections (``%NAME%``) into a metric's docstring."""
+    for name, text in _SECTIONS.items():
+        func.__doc__ = func.__doc__.replace(f"    %{name}%", text)
+    return func
+
+
+# -- regression -----------------------------------------------------------------------
+@_doc
+def mean_squared_error(
+    y_true: ArrayLike, y_pred: ArrayLike, *, sample_weight: ArrayLike | None = None
+) -> float:
+    """Mean squared error, the metric of the ``squared_error`` loss.
+
+    Per element ``(y_pred - y_true)**2``, averaged over outputs, then over samples.
+    No clipping. Equals :func:`sklearn.metrics.mean_squared_error` (uniform average
+    over outputs), Keras ``mean_squared_error`` and torch ``MSELoss``. scikit-learn's
+    own ``MLPRegressor`` minimises half of it.
+
+    Parameters
+    ----------
+    %REGRESSION_PARAMETERS%
+
+    Returns
+    -------
+    %RETURNS%
+
+    See Also
+    --------
+    sklearn_losses.losses.SquaredError : The loss.
+
+    Examples
+    --------
+    >>> from sklearn_losses.metrics import mean_squared_error
+    >>> mean_squared_error([3.0, -0.5, 2.0, 7.0], [2.5, 0.0, 2.0, 8.0])
+    0.375
+    """
+    return _evaluate(SquaredError(), y_true, y_pred, sample_weight)
+
+
+@_doc
+def mean_absolute_error(
+    y_true: ArrayLike, y_pred: ArrayLike, *, sample_weight: ArrayLike | None = None
+) -> float:
+    """Mean absolute error, the metric of the ``absolute_error`` loss.
+
+    Per element ``|y_pred - y_true|``, averaged over outputs, then over samples.
+    No clipping. Equals :func:`sklearn.metrics.mean_absolute_error`, Keras
+    ``mean_absolute_error`` and torch ``L1Loss``.
+
+    Parameters
+    ----------
+    %REGRESSION_PARAMETERS%
+
+    Returns
+    -------
+    %RETURNS%
+
+    See Also
+    --------
+    sklearn_losses.losses.AbsoluteError : The loss.
+
+    Examples
+    --------
+    >>> from sklearn_losses.metrics import mean_absolute_error
+    >>> mean_absolute_error([3.0, -0.5, 2.0, 7.0], [2.5, 0.0, 2.0, 8.0])
+    0.5
+    """
+    return _evaluate(AbsoluteError(), y_true, y_pred, sample_weight)
+
+
+@_doc
+def mean_squared_log_error(
+    y_true: ArrayLike, y_pred: ArrayLike, *, sample_weight: ArrayLike | None = None
+) -> float:
+    """Mean squared logarithmic error with Keras' clipping (``squared_log_error``).
+
+    Per element ``(log1p(max(y_pred, 1e-7)) - log1p(max(y_true, 1e-7)))**2``: the
+    definition of Keras ``mean_squared_logarithmic_error``, which clips values below
+    ``1e-7`` (negative ones included) silently, so every negative value counts as 0.
+
+    On values ``>= 1e-7`` it equals :func:`sklearn.metrics.mean_squared_log_error`.
+    Below that they differ on purpose: scikit-learn does not clip (it takes ``log1p``
+    of values in (-1, 0) and raises for values ``<= -1``); this function computes the
+    quantity the network was trained on. Alias: ``mean_squared_logarithmic_error``.
+
+    Parameters
+    ----------
+    %REGRESSION_PARAMETERS%
+
+    Returns
+    -------
+    %RETURNS%
+
+    See Also
+    --------
+    sklearn_losses.losses.SquaredLogError : The loss.
+
+    Examples
+    --------
+    >>> from sklearn_losses.metrics import mean_squared_log_error
+    >>> round(mean_squared_log_error([3.0, 5.0, 2.5, 7.0], [2.5, 5.0, 4.0, 8.0]), 6)
+    0.03973
+    >>> mean_squared_log_error([-3.0], [0.0])  # -3 is clipped to 1e-7, like 0
+    0.0
+    """
+    return _evaluate(SquaredLogError(), y_true, y_pred, sample_weight)
+
+
+@_doc
+def mean_huber_loss(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    sample_weight: ArrayLike | None = None,
+    delta: float = 1.0,
+) -> float:
+    """Mean Huber loss, the metric of the ``huber`` loss.
+
+    Per element, with ``e = y_pred - y_true``: ``0.5 e**2`` if ``|e| <= delta``,
+    otherwise ``delta (|e| - 0.5 delta)``. No clipping. Equals Keras ``huber`` and
+    torch ``HuberLoss(delta=delta)`` (torch ``SmoothL1Loss(beta)`` is this divided by
+    ``beta``). scikit-learn has no public Huber metric. Alias: ``huber``.
+
+    Parameters
+    ----------
+    %REGRESSION_PARAMETERS%
+    delta : float, default=1.0
+        Where the loss turns from quadratic to linear; > 0.
+
+    Returns
+    -------
+    %RETURNS%
+
+    See Also
+    --------
+    sklearn_losses.losses.Huber : The loss.
+
+    Examples
+    --------
+    >>> from sklearn_losses.metrics import huber
+    >>> huber([0.0, 0.0], [0.5, 3.0])
+    1.3125
+    >>> huber([0.0, 0.0], [0.5, 3.0], delta=2.0)
+    2.0625
+    """
+    return _evaluate(Huber(delta=delta), y_true, y_pred, sample_weight)
+
+
+@_doc
+def mean_log_cosh(
+    y_true: ArrayLike, y_pred: ArrayLike, *, sample_weight: ArrayLike | None = None
+) -> float:
+    """Mean logarithm of the hyperbolic cosine of the error (``log_cosh`` loss).
+
+    Per element ``log(cosh(e))`` with ``e = y_pred - y_true``, computed as
+    ``e + softplus(-2 e) - log(2)``, which never overflows. No clipping. Equals Keras
+    ``log_cosh``; neither torch nor scikit-learn has it. Alias: ``log_cosh``.
+
+    Parameters
+    ----------
+    %REGRESSION_PARAMETERS%
+
+    Returns
+    -------
+    %RETURNS%
+
+    See Also
+    --------
+    sklearn_losses.losses.LogCosh : The loss.
+
+    Examples
+    --------
+    >>> from sklearn_losses.metrics import log_cosh
+    >>> round(log_cosh([0.0, 0.0], [1.0, -1000.0]), 6)
+    499.870317
+    """
+    return _evaluate(LogCosh(), y_true, y_pred, sample_weight)
+
+
+@_doc
+def mean_poisson_deviance(
+    y_true: ArrayLike, y_pred: ArrayLike, *, sample_weight: ArrayLike | None = None
+) -> float:
+    """Mean Poisson deviance, the metric of the ``poisson`` loss.
+
+    Per element ``2 (y_true log(y_true / y_pred) - y_true + y_pred)`` with
+    ``0 log 0 = 0``. No clipping: ``y_true`` must be non-negative and ``y_pred``
+    strictly positive, otherwise a ValueError is raised. Equals
+    :func:`sklearn.metrics.mean_poisson_deviance`.
+
+    Keras ``poisson`` and torch ``PoissonNLLLoss`` compute the negative
+    log-likelihood ``y_pred - y_true log(y_pred)`` instead: half the deviance plus
+    ``y_true - y_true log(y_true)``, a term of the targets alone, so both have the same
+    minimiser. The deviance is used because it is 0 for a perfect fit and is
+    scikit-learn's metric.
+
+    Parameters
+    ----------
+    %REGRESSION_PARAMETERS%
+
+    Returns
+    -------
+    %RETURNS%
+
+    See Also
+    --------
+    sklearn_losses.losses.Poisson : The loss.
+
+    Examples
+    --------
+    >>> from sklearn_losses.metrics import mean_poisson_deviance
+    >>> round(mean_poisson_deviance([2.0, 0.0, 1.0, 4.0], [0.5, 0.5, 2.0, 2.0]), 6)
+    1.426015
+    """
+    return _evaluate(Poisson(), y_true, y_pred, sample_weight)
+
+
+@_doc
+def mean_pinball_loss(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    sample_weight: ArrayLike | None = None,
+    alpha: float = 0.5,
+) -> float:
+    """Mean pinball loss of the ``alpha`` quantile, the metric of the ``quantile`` loss.
+
+    Per element ``max(alpha (y_true - y_pred), (alpha - 1) (y_true - y_pred))``.
+    No clipping. Equals :func:`sklearn.metrics.mean_pinball_loss`; ``alpha=0.5`` is
+    half the absolute error. Alias: ``quantile_loss``.
+
+    Parameters
+    ----------
+    %REGRESSION_PARAMETERS%
+    alpha : float, default=0.5
+        The quantile, in (0, 1).
+
+    Returns
+    -------
+    %RETURNS%
+
+    See Also
+    --------
+    sklearn_losses.losses.Quantile : The loss.
+
+    Examples
+    --------
+    >>> from sklearn_losses.metrics import mean_pinball_loss
+    >>> round(mean_pinball_loss([1.0, 2.0, 3.0], [2.0, 2.0, 2.0], alpha=0.9), 6)
+    0.333333
+    """
+    return _evaluate(Quantile(alpha=alpha), y_true, y_pred, sample_weight)
+
+
+# -- classification: probabilities ----------------------------------------------------
+@_doc
+def log_loss(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    sample_weight: ArrayLike | None = None,
+    labels: ArrayLike | None = None,
+    label_smoothing: float = 0.0,
+) -> float:
+    """Cross-entropy of predicted probabilities, the metric of the ``log_loss`` loss.
+
+    With ``p`` the predicted probabilities:
+
+    * two classes: ``-(y log p + (1 - y) log(1 - p))``, ``y`` in {0, 1} (1 for the
+      greater label), ``p`` the positive class's probability;
+    * more classes: ``-sum_c y_c log p_c`` over one-hot ``y``;
+    * multi-label indicator: the two-class formula per label, averaged over labels.
+
+    Label smoothing replaces ``y`` by ``y (1 - ls) + ls / 2`` for the two-class and
+    multi-label forms and by ``y (1 - ls) + ls / n_classes`` for the multi-class form,
+    as Keras and torch do.
+
+    Clipping: ``p`` is clipped to ``[eps, 1 - eps]``, ``eps`` the float64 machine
+    epsilon (inputs are converted to float64), so a confident mistake costs at most
+    ``-log(eps) = 36.04``. Rows are not renormalised.
+
+    Equals :func:`sklearn.metrics.log_loss` on two-class and multi-class targets
+    (``label_smoothing=0``). It differs on purpose on a multi-label indicator, where
+    scikit-learn sums ``-y log p`` over labels and ignores ``1 - y`` (not a binary
+    cross-entropy). Keras ``binary_crossentropy`` / ``categorical_crossentropy`` give
+    the same values except that they clip to ``[1e-7, 1 - 1e-7]`` (cap 16.12) and
+    renormalise multi-class rows. Aliases: ``binary_crossentropy``,
+    ``categorical_crossentropy``.
+
+    Parameters
+    ----------
+    %PROBA_PARAMETERS%
+    label_smoothing : float, default=0.0
+        Amount of smoothing of the targets, in [0, 1).
+
+    Returns
+    -------
+    %RETURNS%
+
+    See Also
+    --------
+    sklearn_losses.losses.LogLoss : The loss.
+    sparse_categorical_crossentropy : The same value, two softmax units for 2 classes.
+
+    Examples
+    --------
+    >>> from sklearn_losses.metrics import log_loss
+    >>> y_true = ["spam", "ham", "ham", "spam"]
+    >>> proba = [[0.1, 0.9], [0.9, 0.1], [0.8, 0.2], [0.35, 0.65]]
+    >>> round(log_loss(y_true, proba), 6)
+    0.216162
+    >>> round(log_loss(y_true, proba, label_smoothing=0.1), 6)
+    0.296159
+    """
+    return _evaluate(
+        LogLoss(label_smoothing=label_smoothing), y_true, y_pred, sample_weight, labels
+    )
+
+
+@_doc
+def sparse_categorical_crossentropy(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    sample_weight: ArrayLike | None = None,
+    labels: ArrayLike | None = None,
+) -> float:
+    """Categorical cross-entropy of class labels, the metric of the loss of that name.
+
+    Per sample ``-log p_t``, ``p_t`` the predicted probability of the true class
+    (one softmax column per class, two for two classes). Clipping: ``p`` is clipped to
+    ``[eps, 1 - eps]``, ``eps`` the float64 machine epsilon (cap 36.04); rows are not
+    renormalised.
+
+    Equals :func:`sklearn.metrics.log_loss` and :func:`log_loss` on single-label
+    targets. Keras ``sparse_categorical_crossentropy`` gives the same value except
+    that it clips to ``[1e-7, 1 - 1e-7]`` (cap 16.12); torch ``CrossEntropyLoss``
+    takes logits and class indices.
+
+    Parameters
+    ----------
+    %PROBA_PARAMETERS%
+
+    Returns
+    -------
+    %RETURNS%
+
+    See Also
+    --------
+    sklearn_losses.losses.SparseCategoricalCrossEntropy : The loss.
+
+    Examples
+    --------
+    >>> from sklearn_losses.metrics import sparse_categorical_crossentropy
+    >>> proba = [[0.7, 0.2, 0.1], [0.1, 0.1, 0.8], [0.3, 0.6, 0.1]]
+    >>> round(sparse_categorical_crossentropy(["a", "c", "b"], proba), 6)
+    0.363548
+    >>> # a fold without "b": the columns still stand for all three labels
+    >>> round(
+    ...     sparse_categorical_crossentropy(
+    ...         ["a", "c"], proba[:2], labels=["a", "b", "c"]
+    ...     ),
+    ...     6,
+    ... )
+    0.289909
+    """
+    return _evaluate(
+        SparseCategoricalCrossEntropy(), y_true, y_pred, sample_weight, labels
+    )
+
+
+@_doc
+def kl_divergence(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    sample_weight: ArrayLike | None = None,
+    labels: ArrayLike | None = None,
+) -> float:
+    """Kullback-Leibler divergence ``KL(y_true || y_pred)``, the ``kl_divergence`` loss.
+
+    Per sample ``sum_c y_c log(y_c / p_c)`` with ``y`` the one-hot true label: the
+    divergence *from* the predicted distribution *to* the target, in Keras' and
+    :func:`scipy.stats.entropy` ``(y_true, y_pred)`` order (the reverse order is a
+    different, here infinite, quantity).
+
+    Clipping, as Keras ``kl_divergence``: both ``y`` and ``p`` are clipped to
+    ``[1e-7, 1]`` (rows are not renormalised). So a confident mistake costs at most
+    ``log(1e7) = 16.12``, and on one-hot labels the value is the cross-entropy
+    ``-log p_t`` minus ``1e-7 sum_{c != t} log(p_c / 1e-7)``: between 0 and
+    ``1.6e-6`` per extra class below it. torch ``KLDivLoss`` takes ``log p`` as input
+    and needs ``reduction="batchmean"`` for this value; scikit-learn has no KL metric.
+
+    Parameters
+    ----------
+    %PROBA_PARAMETERS%
+
+    Returns
+    -------
+    %RETURNS%
+
+    See Also
+    --------
+    sklearn_losses.losses.KLDivergence : The loss.
+    log_loss : The cross-entropy, without the clipping of the target.
+
+    Examples
+    --------
+    >>> from sklearn_losses.metrics import kl_divergence
+    >>> proba = [[0.7, 0.2, 0.1], [0.1, 0.1, 0.8], [0.3, 0.6, 0.1]]
+    >>> round(kl_divergence([0, 2, 1], proba), 6)
+    0.363545
+    """
+    return _evaluate(KLDivergence(), y_true, y_pred, sample_weight, labels)
+
+
+@_doc
+def binary_focal_loss(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    sample_weight: ArrayLike | None = None,
+    labels: ArrayLike | None = None,
+    gamma: float = 2.0,
+    alpha: float | None = None,
+) -> float:
+    """Focal loss, the metric of the ``binary_focal`` loss.
+
+    With ``BCE`` the cross-entropy of :func:`log_loss`:
+
+    * two classes and multi-label (per label, averaged):
+      ``alpha_t (1 - p_t)**gamma BCE``, ``p_t = y p + (1 - y)(1 - p)``,
+      ``alpha_t = y alpha + (1 - y)(1 - alpha)``, or 1 when ``alpha`` is None: Keras
+      ``binary_focal_crossentropy`` (``apply_class_balancing=alpha is not None``);
+    * more classes: ``alpha (1 - p_t)**gamma (-log p_t)``, ``p_t`` the probability of
+      the true class: Keras ``categorical_focal_crossentropy``, whose default
+      ``alpha=0.25`` must be passed explicitly here (None means 1).
+
+    Clipping: ``p`` is clipped to ``[eps, 1 - eps]`` with the float64 machine epsilon,
+    like :func:`log_loss` (Keras clips to ``[1e-7, 1 - 1e-7]`` and renormalises
+    multi-class rows), and ``1 - p_t`` is computed as ``1 - exp(-BCE)``, equal to
+    Keras' value for ``p`` in ``[1e-7, 1 - 1e-7]``. ``gamma=0`` with ``alpha=None`` is
+    :func:`log_loss`. scikit-learn and torch have no focal loss. Aliases:
+    ``binary_focal_crossentropy``, ``categorical_focal_crossentropy``.
+
+    Parameters
+    ----------
+    %PROBA_PARAMETERS%
+    gamma : float, default=2.0
+        Focusing parameter, >= 0.
+    alpha : float or None, default=None
+        Weight of the positive class, in (0, 1), for two classes and multi-label;
+        a constant factor for more classes. None applies no weight.
+
+    Returns
+    -------
+    %RETURNS%
+
+    See Also
+    --------
+    sklearn_losses.losses.BinaryFocal : The loss.
+
+    Examples
+    --------
+    >>> from sklearn_losses.metrics import binary_focal_loss
+    >>> round(binary_focal_loss([0, 1, 1], [0.1, 0.8, 0.4], gamma=2.0), 6)
+    0.113281
+    """
+    return _evaluate(
+        BinaryFocal(gamma=gamma, alpha=alpha), y_true, y_pred, sample_weight, labels
+    )
+
+
+# -- classification: decision values ---------------------------------------------------
+@_doc
+def hinge_loss(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    sample_weight: ArrayLike | None = None,
+    labels: ArrayLike | None = None,
+) -> float:
+    """Hinge loss of decision values, the metric of the ``hinge`` loss.
+
+    * two classes: ``max(0, 1 - y f)``, ``y = -1`` for the smaller label and ``+1``
+      for the greater one, ``f`` the decision value;
+    * more classes, Crammer-Singer: ``max(0, 1 - (f_t - max_{j != t} f_j))``;
+    * multi-label indicator: the two-class form per label, averaged over labels.
+
+    No clipping. The decision values of an estimator trained with this loss are its
+    tanh outputs (the default activation), so a two-class sample costs at most 2.
+
+    Equals :func:`sklearn.metrics.hinge_loss` on two-class targets with both classes
+    present and on multi-class targets (Crammer-Singer). It differs on purpose on a
+    fold with a single class: scikit-learn encodes it as -1 even when ``labels`` are
+    given (``hinge_loss([1, 1], [2, 2], labels=[0, 1])`` is 3.0 there), this function
+    by its position in ``labels`` (0.0). Keras ``hinge`` on {0, 1} labels converts them
+    to {-1, +1} and gives the same two-class value; Keras ``categorical_hinge`` and
+    torch ``MultiMarginLoss`` (Weston-Watkins) are other multi-class hinges. Alias:
+    ``hinge``.
+
+    Parameters
+    ----------
+    %DECISION_PARAMETERS%
+
+    Returns
+    -------
+    %RETURNS%
+
+    See Also
+    --------
+    sklearn_losses.losses.Hinge : The loss.
+    squared_hinge_loss : Its square.
+    categorical_hinge : Keras' multi-class hinge.
+
+    Examples
+    --------
+    >>> from sklearn_losses.metrics import hinge_loss
+    >>> hinge_loss(["no", "yes", "yes"], [-0.5, 0.5, 2.0])
+    0.3333333333333333
+    >>> hinge_loss([1, 1], [2.0, 2.0], labels=[0, 1])  # a fold with one class
+    0.0
+    """
+    return _evaluate(Hinge(), y_true, y_pred, sample_weight, labels)
+
+
+@_doc
+def squared_hinge_loss(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    sample_weight: ArrayLike | None = None,
+    labels: ArrayLike | None = None,
+) -> float:
+    """Squared hinge loss of decision values, the metric of the ``squared_hinge`` loss.
+
+    The square of :func:`hinge_loss` per sample (per label for multi-label targets,
+    then averaged): ``max(0, 1 - y f)**2`` for two classes, the squared
+    Crammer-Singer margin ``max(0, 1 - (f_t - max_{j != t} f_j))**2`` for more. No
+    clipping; labels are encoded as in :func:`hinge_loss`. Equals Keras
+    ``squared_hinge`` on two-class and multi-label targets; scikit-learn has no
+    squared-hinge metric. Alias: ``squared_hinge``.
+
+    Parameters
+    ----------
+    %DECISION_PARAMETERS%
+
+    Returns
+    -------
+    %RETURNS%
+
+    See Also
+    --------
+    sklearn_losses.losses.SquaredHinge : The loss.
+
+    Examples
+    --------
+    >>> from sklearn_losses.metrics import squared_hinge
+    >>> squared_hinge([0, 1, 1], [-0.5, 0.5, 2.0])
+    0.16666666666666666
+    """
+    return _evaluate(SquaredHinge(), y_true, y_pred, sample_weight, labels)
+
+
+@_doc
+def categorical_hinge(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    sample_weight: ArrayLike | None = None,
+    labels: ArrayLike | None = None,
+) -> float:
+    """Keras' categorical hinge of decision values (``categorical_hinge`` loss).
+
+    More than two classes: ``max(0, 1 + max_j((1 - y_j) s_j) - s_t)`` with ``y``
+    one-hot and ``s`` the scores: Keras ``categorical_hinge``. The inner maximum
+    includes the true class's 0, so it equals the Crammer-Singer hinge
+    (:func:`hinge_loss`, :func:`sklearn.metrics.hinge_loss`) whenever the best wrong
+    score is non-negative, and exceeds it otherwise. Two classes (one linear score
+    ``f``): ``max(0, 1 - y f)`` with ``y`` in {-1, +1}, the two-class
+    :func:`hinge_loss`. No clipping.
+
+    Parameters
+    ----------
+    %DECISION_PARAMETERS%
+
+    Returns
+    -------
+    %RETURNS%
+
+    See Also
+    --------
+    sklearn_losses.losses.CategoricalHinge : The loss.
+
+    Examples
+    --------
+    >>> from sklearn_losses.metrics import categorical_hinge
+    >>> scores = [[2.0, -1.0, -0.5], [0.5, 0.4, -3.0], [-1.0, -2.0, -0.5]]
+    >>> round(categorical_hinge([0, 1, 2], scores), 6)  # (0 + 1.1 + 1.5) / 3
+    0.866667
+    >>> from sklearn_losses.metrics import hinge_loss
+    >>> round(hinge_loss([0, 1, 2], scores), 6)  # Crammer-Singer: (0 + 1.1 + 0.5) / 3
+    0.533333
+    """
+    return _evaluate(CategoricalHinge(), y_true, y_pred, sample_weight, labels)
+
+
+# -- Keras names and other aliases ----------------------------------------------------
+mean_squared_logarithmic_error = mean_squared_log_error
+huber = mean_huber_loss
+log_cosh = mean_log_cosh
+quantile_loss = mean_pinball_loss
+binary_crossentropy = log_loss
+categorical_crossentropy = log_loss
+hinge = hinge_loss
+squared_hinge = squared_hinge_loss
+binary_focal_crossentropy = binary_focal_loss
+categorical_focal_crossentropy = binary_focal_loss
+
+#: The metric functions of each registered loss: the canonical function first, then
+#: its aliases. :mod:`sklearn_losses.scoring` names its scorers after them.
+LOSS_METRICS: dict[str, tuple[str, ...]] = {
+    "squared_error": ("mean_squared_error",),
+    "absolute_error": ("mean_absolute_error",),
+    "squared_log_error": ("mean_squared_log_error", "mean_squared_logarithmic_error"),
+    "huber": ("mean_huber_loss", "huber"),
+    "log_cosh": ("mean_log_cosh", "log_cosh"),
+    "poisson": ("mean_poisson_deviance",),
+    "quantile": ("mean_pinball_loss", "quantile_loss"),
+    "log_loss": ("log_loss", "binary_crossentropy", "categorical_crossentropy"),
+    "sparse_categorical_crossentropy": ("sparse_categorical_crossentropy",),
+    "kl_divergence": ("kl_divergence",),
+    "hinge": ("hinge_loss", "hinge"),
+    "squared_hinge": ("squared_hinge_loss", "squared_hinge"),
+    "categorical_hinge": ("categorical_hinge",),
+    "binary_focal": (
+        "binary_focal_loss",
+        "binary_focal_crossentropy",
+        "categorical_focal_crossentropy",
+    ),
+}
