@@ -3,7 +3,7 @@
 from . import losses, metrics
 from .compare import compare_losses
 from .losses import get_loss
-from .neural_network import MLPClassifier, MLPRegressor
+from .neural_network import MLPClassifier, MLPRegressor, skops_trusted_types
 from .plotting import LossCurveDisplay
 from .scoring import get_scorer, get_scorer_names, make_loss_scorer
 
@@ -19,6 +19,7 @@ __all__ = [
     "get_scorer_names",
     "losses",
     "make_loss_scorer",
+    "skops_trusted_types",
     "metrics",
     "__version__",
 ]

@@ -30,6 +30,7 @@ from ._net import (
     TensorData,
     ValidationSet,
 )
+from ._persistence import export_net, restore_net
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 _PREDICT_CHUNK = 65536
@@ -228,6 +229,9 @@ class BaseMLP(BaseEstimator):
             net.batch_size = self._batch_size(len(data))
 
         monitor = self._monitor()
+        monitor.params = self.get_params(deep=False)  # rules follow the current params
+        if not first_pass and not self.early_stopping and monitor.best_loss is None:
+            monitor.best_loss = np.inf  # early stopping was switched off since
         if first_pass:
             monitor.start(len(data), validation)
         else:
@@ -478,6 +482,40 @@ class BaseMLP(BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.sparse = True
         return tags
+
+    # -- persistence: the net as plain data (see _persistence.py) ---------------------
+    def __getstate__(self):
+        state = super().__getstate__()
+        if "net_" in state:
+            state = dict(state)
+            state["_network"] = export_net(state.pop("net_"))
+        return state
+
+    def __setstate__(self, state):
+        network = state.pop("_network", None)
+        super().__setstate__(state)
+        if network is not None:
+            self.net_ = self._rebuild_net(network)
+
+    def _rebuild_net(self, network: dict) -> Net:
+        device = torch.device(self.device)
+        if device.type == "cuda" and not torch.cuda.is_available():
+            warnings.warn(
+                f"The model was trained on {self.device!r}, which is not available "
+                "here; it is loaded on the CPU.",
+                UserWarning,
+                stacklevel=3,
+            )
+            device = torch.device("cpu")
+        net = self._build_net(
+            self.n_features_in_,
+            _hidden_sizes(self.hidden_layer_sizes),
+            self.n_outputs_,
+            getattr(torch, network["dtype"]),
+            device,
+            seed=0,
+        )
+        return restore_net(net, network, device)
 
     def _loss_or_none(self) -> Loss | None:
         try:

@@ -1,0 +1,117 @@
+"""The fitted network as plain data, so that models save and load safely anywhere.
+
+The estimators' ``__getstate__`` replaces the skorch net by NumPy arrays, numbers and
+strings: the module's weights, the optimizer's state, the random generator, the
+training history and the stopping bookkeeping. ``__setstate__`` rebuilds the net from
+the estimator's parameters and loads that state. Loading therefore never unpickles a
+torch object (no ``torch.load``), a model trained on a GPU loads on a machine without
+one, and :mod:`skops.io` can persist the estimators with an explicit list of trusted
+types.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from skorch.history import History
+
+_TENSOR = "__tensor__"
+
+
+def to_plain(value):
+    """Recursively turn tensors into tagged NumPy arrays (and tuples into lists)."""
+    if isinstance(value, torch.Tensor):
+        return {_TENSOR: value.detach().cpu().numpy().copy()}
+    if isinstance(value, dict):
+        return {key: to_plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_plain(item) for item in value]
+    return value
+
+
+def from_plain(value, device: torch.device):
+    """Inverse of :func:`to_plain`, with tensors placed on ``device``."""
+    if isinstance(value, dict):
+        if set(value) == {_TENSOR}:
+            return torch.from_numpy(np.array(value[_TENSOR])).to(device)
+        return {key: from_plain(item, device) for key, item in value.items()}
+    if isinstance(value, list):
+        return [from_plain(item, device) for item in value]
+    return value
+
+
+def export_net(net) -> dict:
+    """Everything needed to rebuild ``net`` after training, as plain data."""
+    optimizer = net.optimizer_.state_dict()
+    monitor = dict(net.callbacks_)["sklearn_stopping"]
+    return {
+        "module": to_plain(dict(net.module_.state_dict())),
+        "dtype": str(next(net.module_.parameters()).dtype).removeprefix("torch."),
+        # Integer keys become strings: skops only stores string-keyed mappings.
+        "optimizer_state": {str(k): to_plain(v) for k, v in optimizer["state"].items()},
+        "optimizer_groups": to_plain(optimizer["param_groups"]),
+        "generator": to_plain(
+            net.get_params_for("iterator_train")["generator"].get_state()
+        ),
+        "history": to_plain(list(net.history)),
+        "monitor": to_plain(vars(monitor)),
+        "batch_size": net.batch_size,
+    }
+
+
+def restore_net(net, state: dict, device: torch.device):
+    """Load :func:`export_net`'s ``state`` into a freshly built ``net``."""
+    net.module_.load_state_dict(from_plain(state["module"], device))
+    groups = from_plain(state["optimizer_groups"], device)
+    for group in groups:  # tuples such as Adam's betas were stored as lists
+        group.update({k: tuple(v) for k, v in group.items() if k == "betas"})
+    net.optimizer_.load_state_dict(
+        {
+            "state": {
+                int(k): from_plain(v, device)
+                for k, v in state["optimizer_state"].items()
+            },
+            "param_groups": groups,
+        }
+    )
+    generator = net.get_params_for("iterator_train")["generator"]
+    generator.set_state(from_plain(state["generator"], torch.device("cpu")))
+    net.history_ = History(from_plain(state["history"], device))
+    monitor = dict(net.callbacks_)["sklearn_stopping"]
+    vars(monitor).update(from_plain(state["monitor"], device))
+    net.batch_size = state["batch_size"]
+    return net
+
+
+def skops_trusted_types() -> list[str]:
+    """Names of this package's types to trust when loading a model with :mod:`skops.io`.
+
+    They are the two estimators and every registered loss class (losses registered
+    later included). Loading a model stored with a custom loss *function* also needs
+    that function's name, which only you can vouch for.
+
+    Returns
+    -------
+    list of str
+        Fully qualified type names, for ``skops.io.load(..., trusted=...)``.
+
+    Examples
+    --------
+    >>> import skops.io as sio
+    >>> from sklearn.datasets import make_blobs
+    >>> from sklearn_losses import MLPClassifier, skops_trusted_types
+    >>> X, y = make_blobs(n_samples=30, random_state=0)
+    >>> clf = MLPClassifier(loss="hinge", max_iter=5, random_state=0).fit(X, y)
+    >>> data = sio.dumps(clf)
+    >>> set(sio.get_untrusted_types(data=data)) <= set(skops_trusted_types())
+    True
+    >>> restored = sio.loads(data, trusted=skops_trusted_types())
+    >>> bool((restored.predict(X) == clf.predict(X)).all())
+    True
+    """
+    from ..losses import CustomLoss
+    from ..losses._registry import _REGISTRY
+    from ._multilayer_perceptron import MLPClassifier, MLPRegressor
+
+    classes = [MLPClassifier, MLPRegressor, CustomLoss, *_REGISTRY.values()]
+    return sorted(f"{cls.__module__}.{cls.__qualname__}" for cls in classes)
