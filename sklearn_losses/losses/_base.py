@@ -68,6 +68,8 @@ class Loss(BaseEstimator):
     column_encoding: ClassVar[str] = "zero_one"
     #: targets must be non-negative (regression)
     positive_target: ClassVar[bool] = False
+    #: negative targets are refused with an error, not only warned about
+    rejects_negative_targets: ClassVar[bool] = False
     #: scikit-learn style constraints of the constructor parameters
     _parameter_constraints: ClassVar[dict] = {}
 

@@ -163,6 +163,7 @@ class Poisson(Loss):
     tasks = frozenset({"regression"})
     default_activation: ClassVar[dict[str, str]] = {"regression": "exp"}
     positive_target = True
+    rejects_negative_targets = True
     _parameter_constraints: ClassVar[dict] = {}
 
     def loss(self, y_pred, y_true):

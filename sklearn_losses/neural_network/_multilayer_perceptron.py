@@ -312,9 +312,12 @@ default=None
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
         loss = self._loss_or_none()
         tags.target_tags.positive_only = bool(loss is not None and loss.positive_target)
+        # Every loss trains on several outputs, but scikit-learn's multi-output check
+        # feeds negative targets whatever positive_only says: a loss that refuses them
+        # (Poisson) leaves the tag at its default, as scikit-learn's own MLP does.
+        tags.target_tags.multi_output = not (loss and loss.rejects_negative_targets)
         return tags
 
 
