@@ -42,6 +42,18 @@ class LogLoss(Loss):
         Mix the one-hot targets with the uniform distribution:
         ``y (1 - ls) + ls / 2`` for sigmoid units, ``y (1 - ls) + ls / n_classes`` for
         softmax (the Keras and torch conventions).
+
+    Examples
+    --------
+    >>> from sklearn_losses.losses import LogLoss
+    >>> loss = LogLoss()
+    >>> loss.activation("binary"), loss.activation("multiclass")
+    ('logistic', 'softmax')
+    >>> proba = [[0.8, 0.2], [0.3, 0.7]]  # predict_proba of two samples
+    >>> round(loss.metric([0, 1], proba), 6)  # -(log 0.8 + log 0.7) / 2
+    0.289909
+    >>> round(LogLoss(label_smoothing=0.2).metric([0, 1], proba), 6)
+    0.401589
     """
 
     name = "log_loss"
@@ -90,6 +102,14 @@ class SparseCategoricalCrossEntropy(LogLoss):
 
     Same values as :class:`LogLoss` on multi-class targets; on two classes it keeps two
     softmax units (as Keras does) instead of one sigmoid unit.
+
+    Examples
+    --------
+    >>> from sklearn_losses.losses import LogLoss, SparseCategoricalCrossEntropy
+    >>> SparseCategoricalCrossEntropy().n_outputs("binary", 2)  # two softmax units
+    2
+    >>> LogLoss().n_outputs("binary", 2)  # one sigmoid unit
+    1
     """
 
     name = "sparse_categorical_crossentropy"
@@ -109,6 +129,15 @@ class KLDivergence(Loss):
     Follows Keras: both distributions are clipped to ``[1e-7, 1]``, so on one-hot targets
     it is the categorical cross-entropy minus at most ``1e-7 (C - 1) log(1e7)`` (about
     ``1.6e-6`` per extra class). Binary targets use two softmax units.
+
+    Examples
+    --------
+    >>> from sklearn_losses.losses import KLDivergence, LogLoss
+    >>> proba = [[0.7, 0.2, 0.1], [0.1, 0.1, 0.8], [0.3, 0.6, 0.1]]
+    >>> round(KLDivergence().metric([0, 2, 1], proba), 6)
+    0.363545
+    >>> round(LogLoss().metric([0, 2, 1], proba), 6)  # the same, up to the clipping
+    0.363548
     """
 
     name = "kl_divergence"
@@ -145,6 +174,17 @@ class Hinge(Loss):
     out_activation : {"tanh", "identity"}, default=None
         Output activation; None means tanh (the reference guidance). With identity the
         network is a non-linear soft-margin SVM.
+
+    Examples
+    --------
+    >>> from sklearn_losses.losses import Hinge
+    >>> Hinge().activation("binary"), Hinge(out_activation="identity").activation("binary")
+    ('tanh', 'identity')
+    >>> Hinge().metric([0, 1], [-0.5, 0.5])  # labels -1, +1: (1 - 0.5 + 1 - 0.5) / 2
+    0.5
+    >>> scores = [[2.0, -1.0, -0.5], [0.5, 0.4, -3.0], [-1.0, -2.0, -0.5]]
+    >>> round(Hinge().metric([0, 1, 2], scores), 6)  # Crammer-Singer: (0 + 1.1 + 0.5) / 3
+    0.533333
     """
 
     name = "hinge"
@@ -182,6 +222,12 @@ class SquaredHinge(Hinge):
     ----------
     out_activation : {"tanh", "identity"}, default=None
         Output activation; None means tanh.
+
+    Examples
+    --------
+    >>> from sklearn_losses.losses import SquaredHinge
+    >>> SquaredHinge().metric([0, 1], [-0.5, 0.5])  # (0.5**2 + 0.5**2) / 2
+    0.25
     """
 
     name = "squared_hinge"
@@ -195,6 +241,15 @@ class CategoricalHinge(Loss):
     the true class's zero, so it equals the Crammer-Singer hinge whenever the best wrong
     score is non-negative. Binary: one linear unit with the hinge ``max(0, 1 - y f)``,
     which is the Crammer-Singer hinge of the scores ``(0, f)`` differences.
+
+    Examples
+    --------
+    >>> from sklearn_losses.losses import CategoricalHinge
+    >>> CategoricalHinge().activation("multiclass")
+    'identity'
+    >>> scores = [[2.0, -1.0, -0.5], [0.5, 0.4, -3.0], [-1.0, -2.0, -0.5]]
+    >>> round(CategoricalHinge().metric([0, 1, 2], scores), 6)  # (0 + 1.1 + 1.5) / 3
+    0.866667
     """
 
     name = "categorical_hinge"
@@ -233,6 +288,15 @@ class BinaryFocal(Loss):
     alpha : float or None, default=None
         Weight of the positive class in (0, 1) (binary, multi-label) or a constant factor
         (multi-class); None applies no weighting.
+
+    Examples
+    --------
+    >>> from sklearn_losses.losses import BinaryFocal, LogLoss
+    >>> y_true, proba = [0, 1], [0.2, 0.7]  # the positive class's probability
+    >>> round(BinaryFocal(gamma=2.0).metric(y_true, proba), 6)
+    0.020513
+    >>> BinaryFocal(gamma=0.0).metric(y_true, proba) == LogLoss().metric(y_true, proba)
+    True
     """
 
     name = "binary_focal"

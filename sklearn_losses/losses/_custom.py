@@ -35,6 +35,20 @@ class CustomLoss(Loss):
     out_activation : str or None, default=None
         Override the output activation, one of ``identity``, ``exp``, ``softplus``,
         ``logistic``, ``tanh``, ``softmax``.
+
+    Examples
+    --------
+    Any torch function of ``(y_pred, y_true)`` is accepted as ``loss=``, and
+    :func:`~sklearn_losses.losses.get_loss` wraps it in this class:
+
+    >>> from sklearn_losses.losses import get_loss
+    >>> def mean_cubed_error(y_pred, y_true):
+    ...     return (y_pred - y_true).abs().pow(3).mean(dim=1)
+    >>> loss = get_loss(mean_cubed_error)
+    >>> type(loss).__name__, loss.activation("regression"), loss.activation("binary")
+    ('CustomLoss', 'identity', 'logistic')
+    >>> loss.metric([0.5, 1.5], [1.5, -0.5])  # (1**3 + 2**3) / 2
+    4.5
     """
 
     name = "custom"

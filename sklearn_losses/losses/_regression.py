@@ -26,6 +26,19 @@ class RegressionLoss(Loss):
     ----------
     out_activation : {"identity", "exp", "softplus"}, default=None
         Output activation; None uses the loss's default (identity).
+
+    Examples
+    --------
+    A new regression loss is a name and an element-wise formula:
+
+    >>> import torch
+    >>> from sklearn_losses.losses import RegressionLoss
+    >>> class Cauchy(RegressionLoss):
+    ...     name = "cauchy"
+    ...     def pointwise(self, y_pred, y_true):
+    ...         return torch.log1p((y_pred - y_true) ** 2)
+    >>> round(Cauchy().metric([0.0, 0.0], [1.0, 3.0]), 4)  # (log 2 + log 10) / 2
+    1.4979
     """
 
     tasks = frozenset({"regression"})
@@ -51,6 +64,21 @@ class SquaredError(RegressionLoss):
 
     Equals :func:`sklearn.metrics.mean_squared_error` and Keras ``mse``. Note that
     scikit-learn's own ``MLPRegressor`` minimises half of it.
+
+    Parameters
+    ----------
+    out_activation : {"identity", "exp", "softplus"}, default=None
+        Output activation; None means identity.
+
+    Examples
+    --------
+    >>> from sklearn_losses.losses import SquaredError, get_loss
+    >>> get_loss("mse")
+    SquaredError()
+    >>> SquaredError().metric([0.0, 0.0], [1.0, 2.0])  # (1**2 + 2**2) / 2
+    2.5
+    >>> SquaredError(out_activation="softplus").activation("regression")
+    'softplus'
     """
 
     name = "squared_error"
@@ -61,7 +89,22 @@ class SquaredError(RegressionLoss):
 
 
 class AbsoluteError(RegressionLoss):
-    """Mean absolute error, ``|y_pred - y_true|``; robust to outliers in the target."""
+    """Mean absolute error, ``|y_pred - y_true|``; robust to outliers in the target.
+
+    Its minimiser is the conditional median. Equals
+    :func:`sklearn.metrics.mean_absolute_error`, Keras ``mae`` and torch ``L1Loss``.
+
+    Parameters
+    ----------
+    out_activation : {"identity", "exp", "softplus"}, default=None
+        Output activation; None means identity.
+
+    Examples
+    --------
+    >>> from sklearn_losses.losses import AbsoluteError
+    >>> AbsoluteError().metric([0.0, 0.0], [1.0, -2.0])  # (1 + 2) / 2
+    1.5
+    """
 
     name = "absolute_error"
     aliases = ("mae", "MAE", "mean_absolute_error")
@@ -77,6 +120,19 @@ class SquaredLogError(RegressionLoss):
     clipped before the log, so negative targets are all treated alike; a warning says
     so. On non-negative values it equals :func:`sklearn.metrics.mean_squared_log_error`
     except below ``1e-7``.
+
+    Parameters
+    ----------
+    out_activation : {"identity", "exp", "softplus"}, default=None
+        Output activation; None means identity.
+
+    Examples
+    --------
+    >>> from sklearn_losses.losses import SquaredLogError
+    >>> round(SquaredLogError().metric([3.0], [2.0]), 6)  # (log 4 - log 3)**2
+    0.082761
+    >>> SquaredLogError().metric([-3.0], [0.0])  # -3 is clipped like 0
+    0.0
     """
 
     name = "squared_log_error"
@@ -118,6 +174,16 @@ class Huber(RegressionLoss):
         Where the loss turns from quadratic to linear.
     out_activation : {"identity", "exp", "softplus"}, default=None
         Output activation; None means identity.
+
+    Examples
+    --------
+    >>> from sklearn_losses import MLPRegressor
+    >>> from sklearn_losses.losses import Huber
+    >>> Huber().metric([0.0, 0.0], [0.5, 3.0])  # (0.5 * 0.5**2 + (3 - 0.5)) / 2
+    1.3125
+    >>> reg = MLPRegressor(loss=Huber(delta=0.5))
+    >>> reg.set_params(loss__delta=2.0).loss
+    Huber(delta=2.0)
     """
 
     name = "huber"
@@ -138,7 +204,21 @@ class Huber(RegressionLoss):
 class LogCosh(RegressionLoss):
     """Logarithm of the hyperbolic cosine of the error (Keras ``log_cosh``).
 
-    Computed in the overflow-free form ``e + softplus(-2 e) - log 2``.
+    Computed in the overflow-free form ``e + softplus(-2 e) - log 2``. It is about
+    ``e**2 / 2`` for small errors and ``|e| - log 2`` for large ones.
+
+    Parameters
+    ----------
+    out_activation : {"identity", "exp", "softplus"}, default=None
+        Output activation; None means identity.
+
+    Examples
+    --------
+    >>> from sklearn_losses.losses import LogCosh
+    >>> round(LogCosh().metric([0.0], [1.0]), 6)  # log(cosh(1))
+    0.433781
+    >>> round(LogCosh().metric([0.0], [1000.0]), 4)  # 1000 - log 2, no overflow
+    999.3069
     """
 
     name = "log_cosh"
@@ -157,6 +237,14 @@ class Poisson(Loss):
     log-likelihood (Keras ``poisson``, torch ``PoissonNLLLoss``) by a factor 2 and a term
     that depends on the targets only, so both have the same minimiser.
     Targets must be non-negative.
+
+    Examples
+    --------
+    >>> from sklearn_losses.losses import Poisson
+    >>> Poisson().activation("regression")
+    'exp'
+    >>> Poisson().metric([0.0, 2.0], [1.0, 2.0])  # (2 * (0 - 0 + 1) + 0) / 2
+    1.0
     """
 
     name = "poisson"
@@ -208,6 +296,13 @@ class Quantile(RegressionLoss):
         The quantile to predict, in (0, 1).
     out_activation : {"identity", "exp", "softplus"}, default=None
         Output activation; None means identity.
+
+    Examples
+    --------
+    >>> from sklearn_losses.losses import Quantile
+    >>> loss = Quantile(alpha=0.9)
+    >>> round(loss.metric([1.0, 2.0, 3.0], [2.0, 2.0, 2.0]), 6)  # (0.1 + 0 + 0.9) / 3
+    0.333333
     """
 
     name = "quantile"
