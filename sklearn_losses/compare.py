@@ -422,11 +422,24 @@ def _fit_and_score(
     scorers,
     fit_params,
     keep,
+    ignored,
 ) -> tuple[str, int, dict]:
-    """Train one loss on one split; errors and warnings are returned, not raised."""
+    """Train one loss on one split; errors and warnings are returned, not raised.
+
+    Every distinct warning is recorded, except those the caller's filters ignore
+    (``ignored``: those filters, applied again here, also in worker processes).
+    """
     result = {"error": None, "warnings": []}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        for action, message, category, module, lineno in reversed(ignored):
+            warnings.filterwarnings(
+                action,
+                message=message.pattern if message else "",
+                category=category,
+                module=module.pattern if module else "",
+                lineno=lineno,
+            )
         try:
             model = clone(estimator).set_params(**{parameter: loss})
             X_train, y_train = _safe_indexing(X, train), _safe_indexing(y, train)
@@ -570,6 +583,8 @@ def compare_losses(
         raise ValueError("cv gave no train/test splits.")
     fit_params = dict(fit_params or {})
     keep = {"train_score": return_train_score, "estimator": return_estimator}
+    # warnings the caller silenced stay silent in the workers
+    ignored = [f for f in warnings.filters if f[0] == "ignore"]
 
     jobs = [
         delayed(_fit_and_score)(
@@ -585,6 +600,7 @@ def compare_losses(
             scorers,
             fit_params,
             keep,
+            ignored,
         )
         for name, loss in candidates.items()
         for index, (train, test) in enumerate(splits)

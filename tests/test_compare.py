@@ -1,6 +1,7 @@
 """compare_losses: known winners, shared folds, the corrected paired test, reporting."""
 
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -282,3 +283,14 @@ def test_result_from_precomputed_scores():
     assert result.comparison["a"]["difference"] == 0.25
     # constant differences: infinitely significant
     assert result.comparison["a"]["p_value"] == 0.0
+
+
+def test_warnings_the_caller_silenced_stay_silent():
+    X, y = make_regression(n_samples=40, n_features=2, random_state=0)
+    reg = MLPRegressor(hidden_layer_sizes=(3,), max_iter=2)
+    kwargs = dict(losses=["squared_log_error"], cv=2)
+    assert "squared_log_error" in compare_losses(reg, X, y, **kwargs).warnings
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*clips values below 0")
+        result = compare_losses(reg, X, y, **kwargs)
+    assert "squared_log_error" not in result.warnings
