@@ -8,6 +8,7 @@ tests; :func:`reproduce` runs them over several seeds.
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 import warnings
@@ -483,6 +484,15 @@ class Reproduction:
                 notes.append(f"{', '.join(losses)}: {experiment.note}")
         return notes
 
+    def _warnings(self) -> list[tuple[str, str]]:
+        """Distinct (loss, warning) pairs, whatever numbers the messages quote."""
+        distinct = {}
+        for run in self.runs:
+            for message in run.warnings:
+                key = (run.experiment.loss, re.sub(r"-?\d[\d.e+-]*", "#", message))
+                distinct.setdefault(key, (run.experiment.loss, message))
+        return list(distinct.values())
+
     def __str__(self) -> str:
         header, rows = self._cells()
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
@@ -498,6 +508,10 @@ class Reproduction:
         ]
         if self._notes():
             lines += ["", "Notes:", *(f"- {note}" for note in self._notes())]
+        raised = self._warnings()
+        if raised:
+            lines += ["", "Warnings raised in training (expected, see the notes):"]
+            lines += [f"- {loss}: {message}" for loss, message in raised]
         if self.wall_time is not None:
             lines.append(f"Wall time: {self.wall_time:.0f} s.")
         return "\n".join(line.rstrip() for line in lines)

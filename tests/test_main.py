@@ -149,6 +149,8 @@ def test_reference_command_end_to_end(short_experiments, tmp_path, capsys):
         assert f"{train:.3f}" in row and f"{test:.3f}" in row and "±" in row
     assert "(Keras 2 rounded)" in out  # the hinge rows explain their gap
     assert "clips" in out  # and so does the MSLE row
+    # its UserWarning is shown once, not hidden and not once per seed
+    assert out.count("UserWarning: The squared_log_error loss clips") == 1
     assert len([ln for ln in err.splitlines() if ln.startswith("[")]) == 18
     for name in ("regression.png", "binary.png", "multiclass.png", "reference.md"):
         assert (tmp_path / name).stat().st_size > 0
