@@ -39,6 +39,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.parallel import Parallel, delayed
 
 from .losses import Loss, loss_names
+from .scoring import get_scorer
 
 __all__ = ["LossComparison", "compare_losses", "corrected_ttest"]
 
@@ -264,7 +265,8 @@ class LossComparison:
             if row["rank"] == 1:
                 cells += ["best", ""]
             else:
-                cells += [f"-{_fmt(row['difference'], 3)}", _fmt(row["p_value"], 2)]
+                # + 0.0 turns a tie's -0.0 into 0
+                cells += [_fmt(-row["difference"] + 0.0, 3), _fmt(row["p_value"], 2)]
             rows.append(cells)
         widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
         lines = [
@@ -293,14 +295,6 @@ class LossComparison:
 
 
 # -- the comparison -------------------------------------------------------------------
-def _resolve_scorer(name: str):
-    try:
-        from .scoring import get_scorer
-    except ImportError:  # pragma: no cover - the scoring module ships with the package
-        from sklearn.metrics import get_scorer
-    return get_scorer(name)
-
-
 def _scorers(estimator, scoring) -> dict[str, Callable]:
     """Named scorers, the one to rank by first."""
     if scoring is None:
@@ -312,14 +306,14 @@ def _scorers(estimator, scoring) -> dict[str, Callable]:
             name = "score"
         return {name: check_scoring(estimator)}
     if isinstance(scoring, str):
-        return {scoring: _resolve_scorer(scoring)}
+        return {scoring: get_scorer(scoring)}
     if callable(scoring):
         return {getattr(scoring, "__name__", "score"): scoring}
     if isinstance(scoring, Mapping):
         if not scoring:
             raise ValueError("scoring must name at least one metric.")
         return {
-            str(key): _resolve_scorer(value) if isinstance(value, str) else value
+            str(key): get_scorer(value) if isinstance(value, str) else value
             for key, value in scoring.items()
         }
     if isinstance(scoring, Iterable):
@@ -328,7 +322,7 @@ def _scorers(estimator, scoring) -> dict[str, Callable]:
             raise ValueError("scoring as a list must hold metric names (strings).")
         if len(set(names)) != len(names):
             raise ValueError(f"scoring has duplicate names: {names}.")
-        return {name: _resolve_scorer(name) for name in names}
+        return {name: get_scorer(name) for name in names}
     raise TypeError(
         "scoring must be None, a metric name, a callable scorer, a list of names or "
         f"a dict of scorers, got {type(scoring).__name__}."
