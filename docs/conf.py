@@ -33,7 +33,6 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.autosummary",
     "sphinx.ext.mathjax",
-    "sphinx.ext.viewcode",
     "numpydoc",
     "sphinx_gallery.gen_gallery",
     "matplotlib.sphinxext.plot_directive",
@@ -90,6 +89,7 @@ html_title = f"sklearn-losses {release}"
 html_short_title = "sklearn-losses"
 html_static_path = ["_static", str(_MATHJAX)]
 html_css_files = ["custom.css"]
+html_favicon = "_static/favicon.svg"
 html_show_sourcelink = False
 html_copy_source = False
 html_last_updated_fmt = None
@@ -131,7 +131,7 @@ sphinx_gallery_conf = {
     "download_all_examples": False,
     "remove_config_comments": True,
     "show_memory": False,
-    "min_reported_time": 1,
+    "min_reported_time": 0,  # every example page shows that it ran
     "matplotlib_animations": False,
     "reset_modules": ("matplotlib",),
     "plot_gallery": "True",
