@@ -5,26 +5,39 @@ from __future__ import annotations
 import copy
 import math
 import time
+from typing import NamedTuple
 
+import numpy as np
 import torch
 from skorch import NeuralNet
-from skorch.callbacks import Callback
-from skorch.utils import FirstStepAccumulator
+from skorch.callbacks import Callback, EpochTimer
+from skorch.utils import FirstStepAccumulator, TeeGenerator
 
 from ..losses import Activation, Loss
+from ._fused import MLPPass, OptimizerStep
+from ._module import MLPModule
 
 
 class TensorData(torch.utils.data.Dataset):
-    """Inputs, encoded targets and sample weights, as tensors made once per fit."""
+    """Inputs, encoded targets and sample weights, as tensors made once per fit.
 
-    def __init__(self, X: torch.Tensor, target: torch.Tensor, weight: torch.Tensor):
+    ``weight`` becomes None when every weight is one: batches then skip gathering and
+    multiplying by weights (the weighted mean is the plain mean, bit for bit).
+    """
+
+    def __init__(
+        self, X: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None
+    ):
+        if weight is not None and bool((weight == 1).all()):
+            weight = None
         self.X, self.target, self.weight = X, target, weight
 
     def __len__(self) -> int:
         return len(self.X)
 
     def __getitem__(self, i):
-        return self.X[i], (self.target[i], self.weight[i])
+        weight = None if self.weight is None else self.weight[i]
+        return self.X[i], (self.target[i], weight)
 
 
 class TensorBatches:
@@ -32,7 +45,8 @@ class TensorBatches:
 
     Replaces the per-row ``Dataset`` indexing and ``DataLoader`` collation, the main
     cost of training on tabular data. Shuffled batches gather rows with one
-    ``index_select`` per batch; the data itself is never copied per epoch.
+    ``index_select`` per tensor and batch; the data itself is never copied per epoch.
+    Batches are ``(X, (target, weight))``, ``weight`` None when all weights are one.
     """
 
     def __init__(
@@ -52,18 +66,17 @@ class TensorBatches:
 
     def __iter__(self):
         data, n, size = self.dataset, len(self.dataset), self.batch_size
+        X, target, weight = data.X, data.target, data.weight
         if not self.shuffle:
             for start in range(0, n, size):
                 stop = start + size
-                yield (
-                    data.X[start:stop],
-                    (data.target[start:stop], data.weight[start:stop]),
-                )
+                wb = None if weight is None else weight[start:stop]
+                yield X[start:stop], (target[start:stop], wb)
             return
-        order = torch.randperm(n, generator=self.generator).to(data.X.device)
-        for start in range(0, n, size):
-            rows = order[start : start + size]
-            yield data.X[rows], (data.target[rows], data.weight[rows])
+        order = torch.randperm(n, generator=self.generator).to(X.device)
+        for rows in order.split(size):
+            wb = None if weight is None else weight.index_select(0, rows)
+            yield X.index_select(0, rows), (target.index_select(0, rows), wb)
 
 
 class Criterion(torch.nn.Module):
@@ -91,11 +104,32 @@ class Net(NeuralNet):
     This is scikit-learn's MLP objective per batch: the per-sample losses weighted by
     ``sample_weight`` plus the L2 penalty on weight matrices (not biases), both
     normalised by the batch's total weight.
+
+    On small tabular problems a training step costs Python and dispatch overhead, not
+    arithmetic. The net keeps skorch's loop and hooks but trims them:
+
+    * ``run_single_epoch`` records the epoch's ``train_loss`` (the batch losses'
+      mean weighted by batch size, as skorch's ``PassthroughScoring`` computes it)
+      instead of per-batch history entries, and notifies ``on_batch_begin``/
+      ``on_batch_end``/``on_grad_computed`` only if a callback implements them;
+    * ``train_step`` calls the optimizer without a closure (L-BFGS keeps skorch's
+      closure) and takes :class:`OptimizerStep` where it applies;
+    * ``train_step_single`` runs the built-in :class:`MLPModule` through
+      :class:`MLPPass`: autograd only differentiates the loss (and the L2 term) with
+      respect to the raw outputs, the network's backward is written by hand. A
+      user's own module goes through plain autograd.
     """
 
     def __init__(self, *args, alpha: float = 0.0, **kwargs):
         super().__init__(*args, **kwargs)
         self.alpha = alpha
+
+    @property
+    def _default_callbacks(self):
+        # train_loss is recorded by run_single_epoch; there is no validation split
+        # (our validation runs in SklearnStopping) and printing is SklearnStopping's
+        # job, so skorch's PassthroughScoring and PrintLog would only cost time.
+        return [("epoch_timer", EpochTimer())]
 
     def initialize_module(self):
         super().initialize_module()
@@ -105,13 +139,22 @@ class Net(NeuralNet):
     def get_loss(self, y_pred, y_true, X=None, training=False):
         target, weight = y_true
         per_sample = self.criterion_(y_pred, target)
-        weight_sum = weight.sum()
-        # A batch whose weights are all zero contributes nothing (and no NaN).
-        normaliser = torch.where(weight_sum > 0, weight_sum, torch.inf)
-        if per_sample.ndim == 0:  # a custom loss that already averages the batch
-            total = per_sample * weight_sum
+        if weight is None:  # all weights one (see TensorData)
+            if not self.alpha and per_sample.ndim:
+                return per_sample.mean()  # sum / n, bit for bit, in one operation
+            normaliser = len(target)
+            if per_sample.ndim == 0:  # a custom loss that already averages the batch
+                total = per_sample * normaliser
+            else:
+                total = per_sample.sum()
         else:
-            total = (per_sample * weight).sum()
+            weight_sum = weight.sum()
+            # A batch whose weights are all zero contributes nothing (and no NaN).
+            normaliser = torch.where(weight_sum > 0, weight_sum, torch.inf)
+            if per_sample.ndim == 0:
+                total = per_sample * weight_sum
+            else:
+                total = (per_sample * weight).sum()
         if self.alpha:
             total = total + 0.5 * self.alpha * sum(
                 p.square().sum() for p in self.penalized_
@@ -122,6 +165,116 @@ class Net(NeuralNet):
         if isinstance(self.optimizer_, torch.optim.LBFGS):
             return _LastStepAccumulator()
         return super().get_train_step_accumulator()
+
+    # -- the training loop -------------------------------------------------------------
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        if iterator is None or not training:
+            return super().run_single_epoch(
+                iterator, training, prefix, step_fn, **fit_params
+            )
+        per_batch = self._callbacks_implement("on_batch_begin", "on_batch_end")
+        self._prepare_epoch(per_batch)
+        losses, sizes = [], []
+        try:
+            for batch in iterator:
+                if per_batch:
+                    self.notify("on_batch_begin", batch=batch, training=training)
+                step = step_fn(batch, **fit_params)
+                loss = step["loss"].detach()  # no .item(): no device sync per batch
+                losses.append(loss)
+                sizes.append(batch[0].shape[0])
+                if per_batch:
+                    self.history.record_batch(prefix + "_loss", loss.item())
+                    self.history.record_batch(prefix + "_batch_size", sizes[-1])
+                    self.notify("on_batch_end", batch=batch, training=training, **step)
+        finally:
+            self._epoch = None
+        if losses:
+            values = torch.stack(losses).to(torch.float64).cpu().numpy()
+            self.history.record(prefix + "_loss", np.average(values, weights=sizes))
+        self.history.record(prefix + "_batch_count", len(losses))
+
+    def _prepare_epoch(self, per_batch: bool) -> None:
+        """What every step of this epoch reuses (see :class:`_Epoch`)."""
+        self._set_training(True)  # once per epoch, not once per batch
+        module, optimizer = self.module_, self.optimizer_
+        self._epoch = _Epoch(
+            # MLPPass computes exactly MLPModule.forward; a subclass may not.
+            mlp=MLPPass(module) if type(module) is MLPModule else None,
+            params=[p for g in optimizer.param_groups for p in g["params"]],
+            # Per-batch callbacks may change the optimizer between steps.
+            optimizer_step=None if per_batch else OptimizerStep(optimizer),
+            grad_callbacks=self._callbacks_implement("on_grad_computed"),
+        )
+
+    def train_step(self, batch, **fit_params):
+        epoch = getattr(self, "_epoch", None)
+        if epoch is None or isinstance(self.optimizer_, torch.optim.LBFGS):
+            return super().train_step(batch, **fit_params)  # closure re-evaluations
+        for p in epoch.params:  # optimizer.zero_grad(set_to_none=True)
+            p.grad = None
+        step = self.train_step_single(batch, **fit_params)
+        if epoch.grad_callbacks:
+            self.notify(
+                "on_grad_computed",
+                named_parameters=TeeGenerator(self.get_all_learnable_params()),
+                batch=batch,
+                training=True,
+            )
+        if epoch.optimizer_step is None or not epoch.optimizer_step():
+            self.optimizer_.step()
+        return step
+
+    def train_step_single(self, batch, **fit_params):
+        # skorch's version, without switching the module to training mode on every
+        # batch (run_single_epoch does it once per epoch).
+        Xi, yi = batch
+        epoch = getattr(self, "_epoch", None)
+        mlp = None if epoch is None or fit_params else epoch.mlp
+        if mlp is None:
+            y_pred = self.infer(Xi, **fit_params)
+            loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+            _backward(loss)
+            return {"loss": loss, "y_pred": y_pred}
+        raw, inputs = mlp.forward(Xi)
+        raw.requires_grad_()
+        loss = self.get_loss(raw, yi, X=Xi, training=True)
+        _backward(loss)
+        mlp.backward(inputs, raw.grad)
+        return {"loss": loss, "y_pred": raw}
+
+    def _callbacks_implement(self, *hooks: str) -> bool:
+        return any(
+            getattr(type(cb), hook) is not getattr(Callback, hook)
+            for _, cb in self.callbacks_
+            for hook in hooks
+        )
+
+
+class _Epoch(NamedTuple):
+    """Per-epoch state of :class:`Net`'s training steps."""
+
+    mlp: MLPPass | None
+    params: list[torch.Tensor]
+    optimizer_step: OptimizerStep | None
+    grad_callbacks: bool
+
+
+_ENGINE = getattr(torch.autograd.Variable, "_execution_engine", None)
+
+
+def _backward(loss: torch.Tensor) -> None:
+    """``loss.backward()``, handing the loss to the autograd engine directly.
+
+    On a small loss graph ``torch.autograd.backward`` spends about as long checking
+    and converting its arguments as the engine takes to run the graph.
+    """
+    if _ENGINE is None:
+        loss.backward()
+    else:
+        _ENGINE.run_backward(
+            (loss,), (torch.ones_like(loss),), False, False, (), True, True
+        )
 
 
 class ValidationSet:
