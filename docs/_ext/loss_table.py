@@ -71,23 +71,23 @@ def _activations(loss) -> str:
     return "; ".join(f"``{act}`` ({', '.join(tasks)})" for act, tasks in parts.items())
 
 
-def _rows(kind: str) -> tuple[list[str], list[list[str]], list[int]]:
+def _rows(kind: str) -> tuple[list[str], list[list[str]]]:
     from sklearn_losses.metrics import LOSS_METRICS
 
     losses = _losses()
     if kind == "names":
         aliases = _aliases()
-        header = ["``loss=``", "class", "also accepted as", "tasks"]
+        header = ["``loss=`` (class)", "also accepted as", "tasks"]
         rows = [
             [
-                f"``{loss.name}``",
-                f":class:`~sklearn_losses.losses.{type(loss).__name__}`",
+                f"``{loss.name}`` "
+                f"(:class:`~sklearn_losses.losses.{type(loss).__name__}`)",
                 _code(aliases[loss.name]),
                 ", ".join(_TASK_LABELS[t] for t in _TASK_ORDER if t in loss.tasks),
             ]
             for loss in losses
         ]
-        return header, rows, [18, 22, 38, 22]
+        return header, rows
     if kind == "outputs":
         header = ["``loss=``", "output activation", "``predict_proba``", "metric takes"]
         rows = []
@@ -101,7 +101,7 @@ def _rows(kind: str) -> tuple[list[str], list[list[str]], list[int]]:
                     f"``{loss.response_method}``",
                 ]
             )
-        return header, rows, [22, 40, 14, 24]
+        return header, rows
     if kind == "scoring":
         scorers = _scorers()
         header = ["``loss=``", "metric (:mod:`sklearn_losses.metrics`)", "scorer names"]
@@ -116,7 +116,7 @@ def _rows(kind: str) -> tuple[list[str], list[list[str]], list[int]]:
             ]
             for loss in losses
         ]
-        return header, rows, [22, 40, 38]
+        return header, rows
     raise ValueError(f"unknown loss-table kind {kind!r}: names, outputs or scoring")
 
 
@@ -127,11 +127,11 @@ class LossTable(Directive):
     has_content = False
 
     def run(self):
-        header, rows, widths = _rows(self.arguments[0])
+        header, rows = _rows(self.arguments[0])
         lines = [
             ".. list-table::",
             "   :header-rows: 1",
-            f"   :widths: {' '.join(str(w) for w in widths)}",
+            "   :widths: auto",
             "   :class: loss-table",
             "",
         ]
