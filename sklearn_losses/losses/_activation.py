@@ -17,7 +17,25 @@ from scipy.special import expit, softmax
 
 @dataclass(frozen=True)
 class Activation:
-    """An output activation as a torch function and its NumPy twin."""
+    """An output activation as a torch function and its NumPy twin.
+
+    Parameters
+    ----------
+    name : str
+        The name reported in ``out_activation_``.
+    torch_fn : callable
+        The activation on torch tensors.
+    numpy_fn : callable
+        The same function on NumPy arrays.
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> from sklearn_losses.losses import ACTIVATIONS
+    >>> logistic = ACTIVATIONS["logistic"]
+    >>> float(logistic.torch_fn(torch.tensor(0.0))), float(logistic.numpy_fn(np.array(0.0)))
+    (0.5, 0.5)
+    """
 
     name: str
     torch_fn: Callable[[torch.Tensor], torch.Tensor]

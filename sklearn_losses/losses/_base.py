@@ -48,6 +48,23 @@ class Loss(BaseEstimator):
 
     ``loss`` returns one value per sample (outputs are averaged, classes summed as
     the definition requires).
+
+    Examples
+    --------
+    A loss of one's own is a small subclass; :class:`RegressionLoss` supplies the
+    regression plumbing, so only the element-wise formula is left to write:
+
+    >>> import torch
+    >>> from sklearn_losses import MLPRegressor
+    >>> from sklearn_losses.losses import RegressionLoss
+    >>> class Cauchy(RegressionLoss):
+    ...     name = "cauchy"
+    ...     def pointwise(self, y_pred, y_true):
+    ...         return torch.log1p((y_pred - y_true) ** 2)
+    >>> loss = Cauchy()
+    >>> loss.activation("regression"), loss.n_outputs("regression", 2)
+    ('identity', 2)
+    >>> reg = MLPRegressor(loss=loss, hidden_layer_sizes=(5,), max_iter=5)
     """
 
     #: canonical name, used by the registry, metrics and scorers

@@ -34,7 +34,34 @@ _ALIASES: dict[str, str] = {}
 
 
 def register_loss(cls: type[Loss]) -> type[Loss]:
-    """Register a loss class under its ``name`` and ``aliases``; usable as a decorator."""
+    """Register a loss class under its ``name`` and ``aliases``; usable as a decorator.
+
+    Registered losses are found by :func:`get_loss`, listed by :func:`loss_names`,
+    compared by :func:`~sklearn_losses.compare_losses` and given scorers.
+
+    Parameters
+    ----------
+    cls : type
+        A :class:`Loss` subclass with a ``name`` that no other loss uses.
+
+    Returns
+    -------
+    type
+        ``cls`` itself.
+
+    Examples
+    --------
+    >>> from sklearn_losses.losses import RegressionLoss, get_loss, register_loss
+    >>> @register_loss
+    ... class Cubic(RegressionLoss):
+    ...     name = "cubic_error"
+    ...     def pointwise(self, y_pred, y_true):
+    ...         return (y_pred - y_true).abs() ** 3
+    >>> get_loss("cubic_error")
+    Cubic()
+    >>> from sklearn_losses.losses._registry import unregister_loss
+    >>> unregister_loss("cubic_error")
+    """
     if not (inspect.isclass(cls) and issubclass(cls, Loss)) or not cls.name:
         raise TypeError(f"{cls!r} must be a Loss subclass with a `name`.")
     for key in (cls.name, *cls.aliases):
@@ -64,15 +91,53 @@ for _cls in (
     register_loss(_cls)
 
 
+def unregister_loss(name: str) -> None:
+    """Remove a registered loss and its aliases (for tests and interactive use)."""
+    cls = _REGISTRY.pop(name)
+    for key in (cls.name, *cls.aliases):
+        _ALIASES.pop(key, None)
+
+
 def loss_names(task: str | None = None) -> list[str]:
-    """Canonical names of the registered losses, optionally only those for ``task``."""
+    """Canonical names of the registered losses, optionally only those for ``task``.
+
+    Parameters
+    ----------
+    task : {"regression", "binary", "multiclass", "multilabel"} or None, default=None
+        Keep only the losses that accept this task.
+
+    Returns
+    -------
+    list of str
+        Names in registration order.
+
+    Examples
+    --------
+    >>> from sklearn_losses.losses import loss_names
+    >>> loss_names("multilabel")
+    ['log_loss', 'hinge', 'squared_hinge', 'binary_focal']
+    """
     return [
         name for name, cls in _REGISTRY.items() if task is None or task in cls.tasks
     ]
 
 
 def loss_aliases() -> dict[str, str]:
-    """Every accepted name mapped to its canonical name."""
+    """Every accepted name mapped to its canonical name.
+
+    Returns
+    -------
+    dict of str to str
+        Canonical names map to themselves; aliases (Keras and tf.keras names) to the
+        canonical name of their loss.
+
+    Examples
+    --------
+    >>> from sklearn_losses.losses import loss_aliases
+    >>> aliases = loss_aliases()
+    >>> aliases["kullback_leibler_divergence"], aliases["mse"]
+    ('kl_divergence', 'squared_error')
+    """
     return dict(_ALIASES)
 
 

@@ -651,7 +651,8 @@ default=None
 
 
 for _estimator in (MLPRegressor, MLPClassifier):
+    # The template already indents the placeholder's first line.
     _estimator.__doc__ = _estimator.__doc__.format(
-        parameters=_COMMON_PARAMETERS.strip("\n") + "\n",
-        attributes=_COMMON_ATTRIBUTES.strip("\n") + "\n",
+        parameters=_COMMON_PARAMETERS.strip() + "\n",
+        attributes=_COMMON_ATTRIBUTES.strip() + "\n",
     )
