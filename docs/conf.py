@@ -125,6 +125,7 @@ sphinx_gallery_conf = {
     "examples_dirs": str(EXAMPLES),
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
+    "within_subsection_order": "gallery_order.ReferenceFirst",
     "ignore_pattern": r"__init__\.py",
     "doc_module": ("sklearn_losses",),
     "backreferences_dir": "gen_modules/backreferences",
