@@ -34,43 +34,6 @@ MODULES = (
     "sklearn_losses.plotting",
 )
 
-# Known gaps in files outside the documentation's reach; each entry names the file
-# to fix. The tests still run on them and report XPASS once the docstring is fixed.
-KNOWN_MISSING_EXAMPLES = {
-    "sklearn_losses.losses.Activation": "sklearn_losses/losses/_activation.py",
-    "sklearn_losses.losses.Loss": "sklearn_losses/losses/_base.py",
-    "sklearn_losses.losses.loss_aliases": "sklearn_losses/losses/_registry.py",
-    "sklearn_losses.losses.loss_names": "sklearn_losses/losses/_registry.py",
-    "sklearn_losses.losses.register_loss": "sklearn_losses/losses/_registry.py",
-}
-KNOWN_PARAMETER_MISMATCHES = {
-    # The shared parameter and attribute blocks are formatted into the docstring
-    # with one indentation level too many on their first line, so numpydoc reads
-    # ``hidden_layer_sizes`` as part of the text above it.
-    "sklearn_losses.MLPRegressor": (
-        "sklearn_losses/neural_network/_multilayer_perceptron.py"
-    ),
-    "sklearn_losses.MLPClassifier": (
-        "sklearn_losses/neural_network/_multilayer_perceptron.py"
-    ),
-    "sklearn_losses.neural_network.MLPRegressor": (
-        "sklearn_losses/neural_network/_multilayer_perceptron.py"
-    ),
-    "sklearn_losses.neural_network.MLPClassifier": (
-        "sklearn_losses/neural_network/_multilayer_perceptron.py"
-    ),
-    "sklearn_losses.losses.Activation": "sklearn_losses/losses/_activation.py",
-    "sklearn_losses.losses.loss_names": "sklearn_losses/losses/_registry.py",
-    "sklearn_losses.losses.register_loss": "sklearn_losses/losses/_registry.py",
-}
-
-# numpydoc reads the classifier's parameters right (only its attributes go wrong).
-KNOWN_NUMPYDOC_MISMATCHES = {
-    name: where
-    for name, where in KNOWN_PARAMETER_MISMATCHES.items()
-    if not name.endswith("MLPClassifier")
-}
-
 
 def _public_names() -> list[tuple[str, object]]:
     """``(module.name, object)`` for each public class and function."""
@@ -138,21 +101,7 @@ def _signature_parameters(obj) -> list[str]:
     return names
 
 
-def _known(name: str, table: dict[str, str]):
-    if name in table:
-        return pytest.mark.xfail(
-            reason=f"docstring to fix in {table[name]}", strict=False
-        )
-    return ()
-
-
-@pytest.mark.parametrize(
-    "name, obj",
-    [
-        pytest.param(n, o, id=n, marks=_known(n, KNOWN_MISSING_EXAMPLES))
-        for n, o in PUBLIC
-    ],
-)
+@pytest.mark.parametrize("name, obj", PUBLIC, ids=[name for name, _ in PUBLIC])
 def test_public_name_has_numpydoc_docstring_with_examples(name, obj):
     doc = inspect.getdoc(obj)
     assert doc, f"{name} has no docstring"
@@ -166,13 +115,7 @@ def test_public_name_has_numpydoc_docstring_with_examples(name, obj):
     )
 
 
-@pytest.mark.parametrize(
-    "name, obj",
-    [
-        pytest.param(n, o, id=n, marks=_known(n, KNOWN_PARAMETER_MISMATCHES))
-        for n, o in PUBLIC
-    ],
-)
+@pytest.mark.parametrize("name, obj", PUBLIC, ids=[name for name, _ in PUBLIC])
 def test_documented_parameters_match_the_signature(name, obj):
     sections = _sections(inspect.getdoc(obj) or "")
     expected = _signature_parameters(obj)
@@ -183,18 +126,7 @@ def test_documented_parameters_match_the_signature(name, obj):
     )
 
 
-@pytest.mark.parametrize(
-    "name, obj",
-    [
-        pytest.param(
-            n,
-            o,
-            id=n,
-            marks=_known(n, {**KNOWN_NUMPYDOC_MISMATCHES, **KNOWN_MISSING_EXAMPLES}),
-        )
-        for n, o in PUBLIC
-    ],
-)
+@pytest.mark.parametrize("name, obj", PUBLIC, ids=[name for name, _ in PUBLIC])
 def test_numpydoc_parses_the_docstring_without_warnings(name, obj):
     docscrape = pytest.importorskip("numpydoc.docscrape")
     with warnings.catch_warnings():
