@@ -12,8 +12,11 @@ to the raw outputs, so every loss, custom ones included, keeps working.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
+import numpy as np
 import torch
+from scipy.special import expit
 from torch.optim import optimizer as _optimizer_module
 
 from ._module import MLPModule
@@ -88,10 +91,60 @@ class MLPPass:
 
 
 def _accumulate(param: torch.Tensor, grad: torch.Tensor) -> None:
+    """``param.grad += grad``, as autograd accumulates (None counts as zero)."""
     if param.grad is None:
         param.grad = grad
     else:
         param.grad.add_(grad)
+
+
+# Below this many multiply-adds, NumPy's BLAS computes on the calling thread.
+_NUMPY_WORK = 2**16
+
+
+def numpy_forward(
+    module: torch.nn.Module, n_rows: int
+) -> Callable[[np.ndarray], np.ndarray] | None:
+    """``module``'s forward pass in NumPy to predict ``n_rows`` rows, or None.
+
+    For the built-in :class:`MLPModule` on the CPU and few rows (a few dozen, for a
+    small network). Predicting one row costs Python and dispatch overhead, not
+    arithmetic, and NumPy's per-call overhead is a fraction of torch's (it is what
+    scikit-learn's own MLP pays). Larger inputs go through torch: NumPy's BLAS would
+    start its own threads, which then compete with torch's for the cores. The result
+    equals ``module(X)`` up to rounding (another BLAS library).
+    """
+    if type(module) is not MLPModule or module.layers[0].weight.device.type != "cpu":
+        return None
+    layers = [
+        (layer.weight.detach().numpy(), layer.bias.detach().numpy())
+        for layer in module.layers
+    ]
+    if n_rows * sum(W.size for W, _ in layers) >= _NUMPY_WORK:
+        return None
+    return partial(_numpy_mlp, layers, _NUMPY_ACTIVATIONS[module.activation])
+
+
+def _numpy_mlp(layers: list, activation: Callable | None, X: np.ndarray) -> np.ndarray:
+    X = X.astype(layers[0][0].dtype, copy=False)
+    for i, (W, b) in enumerate(layers):
+        X = X @ W.T
+        X += b
+        if activation is not None and i < len(layers) - 1:
+            activation(X, out=X)
+    return X
+
+
+def _relu(X: np.ndarray, out: np.ndarray) -> np.ndarray:
+    return np.maximum(X, 0, out=out)
+
+
+_NUMPY_ACTIVATIONS = {
+    "identity": None,
+    "relu": _relu,
+    "tanh": np.tanh,
+    "logistic": expit,
+}
 
 
 # -- optimizer steps without per-parameter Python loops ---------------------------------
@@ -156,6 +209,11 @@ class OptimizerStep:
         )
         self.is_sgd = kind is torch.optim.SGD
         self.states: list[list[dict]] | None = None
+        # Detached aliases share storage and version counter with the parameters:
+        # updating them in place needs no torch.no_grad() context.
+        self.params = [
+            [p.detach() for p in group["params"]] for group in optimizer.param_groups
+        ]
 
     def __call__(self) -> bool:
         if not self.enabled:
@@ -173,9 +231,10 @@ class OptimizerStep:
                 self.states = None
                 return False
         update = self._sgd if self.is_sgd else self._adam
-        with torch.no_grad():
-            for group, group_grads, states in zip(groups, grads, self.states):
-                update(group, group_grads, states)
+        for group, params, group_grads, states in zip(
+            groups, self.params, grads, self.states
+        ):
+            update(group, params, group_grads, states)
         return True
 
     def _has_state(self, group: dict, states: list[dict]) -> bool:
@@ -186,7 +245,7 @@ class OptimizerStep:
         return all(len(s) > 0 for s in states)
 
     @staticmethod
-    def _sgd(group: dict, grads: list[torch.Tensor], states: list[dict]) -> None:
+    def _sgd(group: dict, params: list, grads: list, states: list[dict]) -> None:
         momentum = group["momentum"]
         if momentum != 0:
             buffers = [s["momentum_buffer"] for s in states]
@@ -196,10 +255,10 @@ class OptimizerStep:
                 grads = torch._foreach_add(grads, buffers, alpha=momentum)
             else:
                 grads = buffers
-        torch._foreach_add_(group["params"], grads, alpha=-group["lr"])
+        torch._foreach_add_(params, grads, alpha=-group["lr"])
 
     @staticmethod
-    def _adam(group: dict, grads: list[torch.Tensor], states: list[dict]) -> None:
+    def _adam(group: dict, params: list, grads: list, states: list[dict]) -> None:
         beta1, beta2 = group["betas"]
         exp_avgs = [s["exp_avg"] for s in states]
         exp_avg_sqs = [s["exp_avg_sq"] for s in states]
@@ -213,4 +272,4 @@ class OptimizerStep:
         denominators = torch._foreach_sqrt(exp_avg_sqs)
         torch._foreach_div_(denominators, [(1 - beta2**t) ** 0.5 for t in counts])
         torch._foreach_add_(denominators, group["eps"])
-        torch._foreach_addcdiv_(group["params"], exp_avgs, denominators, step_sizes)
+        torch._foreach_addcdiv_(params, exp_avgs, denominators, step_sizes)

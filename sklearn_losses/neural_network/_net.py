@@ -14,7 +14,7 @@ from skorch.callbacks import Callback, EpochTimer
 from skorch.utils import FirstStepAccumulator, TeeGenerator
 
 from ..losses import Activation, Loss
-from ._fused import MLPPass, OptimizerStep
+from ._fused import MLPPass, OptimizerStep, _accumulate, numpy_forward
 from ._module import MLPModule
 
 
@@ -136,6 +136,11 @@ class Net(NeuralNet):
         self.penalized_ = [p for p in self.module_.parameters() if p.ndim > 1]
         return self
 
+    def numpy_forward(self, n_rows: int):
+        """The module's forward in NumPy to predict ``n_rows`` rows, or None (see
+        :func:`numpy_forward`)."""
+        return numpy_forward(self.module_, n_rows)
+
     def get_loss(self, y_pred, y_true, X=None, training=False):
         target, weight = y_true
         per_sample = self.criterion_(y_pred, target)
@@ -190,21 +195,30 @@ class Net(NeuralNet):
         finally:
             self._epoch = None
         if losses:
+            # np.average(values, weights=sizes), as PassthroughScoring computes it
             values = torch.stack(losses).to(torch.float64).cpu().numpy()
-            self.history.record(prefix + "_loss", np.average(values, weights=sizes))
+            weights = np.asarray(sizes, dtype=np.float64)
+            mean = (values * weights).sum() / weights.sum()
+            self.history.record(prefix + "_loss", float(mean))
         self.history.record(prefix + "_batch_count", len(losses))
 
     def _prepare_epoch(self, per_batch: bool) -> None:
         """What every step of this epoch reuses (see :class:`_Epoch`)."""
-        self._set_training(True)  # once per epoch, not once per batch
         module, optimizer = self.module_, self.optimizer_
+        # Once per epoch, not once per batch (validation sets eval mode after one).
+        if not (module.training and self.criterion_.training):
+            self._set_training(True)
+        params = [p for group in optimizer.param_groups for p in group["params"]]
         self._epoch = _Epoch(
             # MLPPass computes exactly MLPModule.forward; a subclass may not.
             mlp=MLPPass(module) if type(module) is MLPModule else None,
-            params=[p for g in optimizer.param_groups for p in g["params"]],
+            params=params,
             # Per-batch callbacks may change the optimizer between steps.
             optimizer_step=None if per_batch else OptimizerStep(optimizer),
             grad_callbacks=self._callbacks_implement("on_grad_computed"),
+            one=torch.ones((), dtype=params[0].dtype, device=params[0].device)
+            if params
+            else None,
         )
 
     def train_step(self, batch, **fit_params):
@@ -236,11 +250,16 @@ class Net(NeuralNet):
             loss = self.get_loss(y_pred, yi, X=Xi, training=True)
             _backward(loss)
             return {"loss": loss, "y_pred": y_pred}
+        # Autograd differentiates only the loss, with respect to the raw outputs
+        # (and, for the L2 term, the weights); MLPPass does the network's backward.
         raw, inputs = mlp.forward(Xi)
         raw.requires_grad_()
         loss = self.get_loss(raw, yi, X=Xi, training=True)
-        _backward(loss)
-        mlp.backward(inputs, raw.grad)
+        penalized = self.penalized_ if self.alpha else []
+        grad_raw, *penalty_grads = _gradients(loss, [raw, *penalized], epoch.one)
+        for p, grad in zip(penalized, penalty_grads):
+            _accumulate(p, grad)
+        mlp.backward(inputs, torch.zeros_like(raw) if grad_raw is None else grad_raw)
         return {"loss": loss, "y_pred": raw}
 
     def _callbacks_implement(self, *hooks: str) -> bool:
@@ -258,23 +277,35 @@ class _Epoch(NamedTuple):
     params: list[torch.Tensor]
     optimizer_step: OptimizerStep | None
     grad_callbacks: bool
+    one: torch.Tensor | None  # d loss / d loss
 
 
+# torch.autograd.backward and .grad spend about as long checking and converting their
+# arguments as the engine takes to run a small loss graph: hand it the graph directly.
 _ENGINE = getattr(torch.autograd.Variable, "_execution_engine", None)
 
 
 def _backward(loss: torch.Tensor) -> None:
-    """``loss.backward()``, handing the loss to the autograd engine directly.
-
-    On a small loss graph ``torch.autograd.backward`` spends about as long checking
-    and converting its arguments as the engine takes to run the graph.
-    """
+    """``loss.backward()``."""
     if _ENGINE is None:
         loss.backward()
     else:
         _ENGINE.run_backward(
             (loss,), (torch.ones_like(loss),), False, False, (), True, True
         )
+
+
+def _gradients(
+    loss: torch.Tensor, inputs: list[torch.Tensor], one: torch.Tensor | None
+) -> tuple[torch.Tensor | None, ...]:
+    """``torch.autograd.grad(loss, inputs, allow_unused=True)``."""
+    if _ENGINE is None:
+        return torch.autograd.grad(loss, inputs, allow_unused=True)
+    if one is None or one.dtype != loss.dtype or one.device != loss.device:
+        one = torch.ones_like(loss)
+    return _ENGINE.run_backward(
+        (loss,), (one,), False, False, tuple(inputs), True, False
+    )
 
 
 class ValidationSet:
