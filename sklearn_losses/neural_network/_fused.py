@@ -223,8 +223,11 @@ class OptimizerStep:
         if any(g is None or g.is_sparse for gs in grads for g in gs):
             return False
         if self.states is None:
-            state = self.optimizer.state
-            self.states = [[state[p] for p in group["params"]] for group in groups]
+            state = self.optimizer.state  # a defaultdict: look up, do not create
+            self.states = [
+                [state[p] if p in state else {} for p in group["params"]]
+                for group in groups
+            ]
             if not all(
                 self._has_state(group, s) for group, s in zip(groups, self.states)
             ):
