@@ -24,6 +24,7 @@ version of everything to check that the harness works.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -69,14 +70,20 @@ class Row:
 def race(
     case: str, contenders: dict[str, Callable[[], object]], rounds: int
 ) -> list[Row]:
-    """Time each contender ``rounds`` times, interleaved, after one warm-up call."""
+    """Time each contender ``rounds`` times, interleaved, after one warm-up call.
+
+    The order of the contenders rotates from round to round, and garbage left by one
+    contender is collected before the next starts, so that no one pays for another.
+    """
     rows = {name: Row(case, name) for name in contenders}
+    names = list(contenders)
     for fn in contenders.values():
         fn()
-    for _ in range(rounds):
-        for name, fn in contenders.items():
+    for i in range(rounds):
+        for name in names[i % len(names) :] + names[: i % len(names)]:
+            gc.collect()
             start = time.perf_counter()
-            fn()
+            contenders[name]()
             rows[name].times.append(time.perf_counter() - start)
     return list(rows.values())
 
@@ -182,27 +189,35 @@ def bench_fit(rounds: int, quick: bool) -> list[Row]:
         )
         contenders: dict[str, Callable[[], object]] = {
             "scikit-learn": partial(reference.fit, X, y),
-            "bare torch": partial(bare_torch, X, y, task, hidden, epochs, 32, "sgd", 0.01),
-            "skorch NeuralNet": partial(plain_skorch, X, y, task, hidden, epochs, 32, 0.01),
-        }  # fmt: skip
+            "bare torch": partial(
+                bare_torch, X, y, task, hidden, epochs, 32, "sgd", 0.01
+            ),
+            "skorch NeuralNet": partial(
+                plain_skorch, X, y, task, hidden, epochs, 32, 0.01
+            ),
+        }
         for experiment in EXPERIMENTS:
             if experiment.problem is problem:
                 ours = experiment.make_estimator(random_state=0)
                 ours.set_params(max_iter=epochs, n_iter_no_change=epochs + 1)
                 contenders[f"ours {experiment.loss}"] = partial(ours.fit, X, y)
-        rows += race(f"{task}, {problem.hidden_units} units, {epochs} epochs",
-                     contenders, rounds)  # fmt: skip
+        rows += race(
+            f"{task}, {problem.hidden_units} units, {epochs} epochs", contenders, rounds
+        )
     return rows
 
 
 def large_problem(task: str, n_samples: int, dtype=np.float64):
     """The scale section's data: 50 features, regression or 10 classes."""
     if task == "regression":
-        X, y = make_regression(n_samples, 50, n_informative=30, noise=1.0, random_state=0)
+        X, y = make_regression(
+            n_samples, 50, n_informative=30, noise=1.0, random_state=0
+        )
         y = (y - y.mean()) / y.std()
     else:
-        X, y = make_classification(n_samples, 50, n_informative=30, n_classes=10,
-                                   random_state=0)  # fmt: skip
+        X, y = make_classification(
+            n_samples, 50, n_informative=30, n_classes=10, random_state=0
+        )
     return X.astype(dtype), y
 
 
@@ -215,8 +230,12 @@ def bench_scale(rounds: int, quick: bool, dtypes: list[str]) -> list[Row]:
     for task in ("regression", "multiclass"):
         for dtype in dtypes:
             X, y = large_problem(task, n_samples, np.dtype(dtype))
-            params = {**SCALE_SETTINGS, "max_iter": epochs, "random_state": 0,
-                      "n_iter_no_change": epochs + 1}  # fmt: skip
+            params = {
+                **SCALE_SETTINGS,
+                "max_iter": epochs,
+                "random_state": 0,
+                "n_iter_no_change": epochs + 1,
+            }
             Sk, Ours = (
                 (sk.MLPRegressor, MLPRegressor)
                 if task == "regression"
@@ -224,8 +243,9 @@ def bench_scale(rounds: int, quick: bool, dtypes: list[str]) -> list[Row]:
             )
             contenders = {
                 "scikit-learn": partial(Sk(**params).fit, X, y),
-                "bare torch": partial(bare_torch, X, y, task, (256, 256), epochs, 256,
-                                      "adam", 1e-3),  # fmt: skip
+                "bare torch": partial(
+                    bare_torch, X, y, task, (256, 256), epochs, 256, "adam", 1e-3
+                ),
                 "ours": partial(Ours(**params).fit, X, y),
             }
             name = f"{task}, {n_samples:,} x 50, {epochs} epochs, {dtype}"
@@ -234,7 +254,9 @@ def bench_scale(rounds: int, quick: bool, dtypes: list[str]) -> list[Row]:
 
 
 def bench_predict(quick: bool) -> list[Row]:
-    X, y = make_classification(12_000, 20, n_informative=10, n_classes=3, random_state=0)
+    X, y = make_classification(
+        12_000, 20, n_informative=10, n_classes=3, random_state=0
+    )
     X_train, y_train = X[:2000], y[:2000]
     params = {"max_iter": 5, "random_state": 0}
     theirs = sk.MLPClassifier(**params).fit(X_train, y_train)
@@ -297,7 +319,7 @@ def bench_grid(rounds: int, quick: bool) -> list[Row]:
 
 
 _MEMORY_SCRIPT = """
-import json, sys, numpy as np, torch
+import json, sys, numpy as np
 sys.path.insert(0, {bench_dir!r})
 from bench_speed import large_problem, SCALE_SETTINGS
 from sklearn_losses import MLPRegressor
@@ -305,13 +327,15 @@ from sklearn import neural_network as sk
 def rss(field="VmRSS"):  # ru_maxrss would start from the parent's peak after fork
     with open("/proc/self/status") as f:
         return next(int(l.split()[1]) * 1024 for l in f if l.startswith(field))
-baseline = rss()  # interpreter, torch, scikit-learn and our package loaded
-X, y = large_problem("regression", {n_samples}, np.dtype({dtype!r}))
-before = rss()
+imported = rss()
 cls = MLPRegressor if {contender!r} == "ours" else sk.MLPRegressor
+# The runtime baseline: libraries loaded and initialised by a tiny fit.
+X, y = large_problem("regression", 512, np.dtype({dtype!r}))
 cls(**SCALE_SETTINGS, max_iter=1, random_state=0).fit(X, y)
-peak = rss("VmHWM")
-print(json.dumps({{"baseline": baseline, "before": before, "peak": peak,
+baseline = rss()
+X, y = large_problem("regression", {n_samples}, np.dtype({dtype!r}))
+cls(**SCALE_SETTINGS, max_iter=1, random_state=0).fit(X, y)
+print(json.dumps({{"imported": imported, "baseline": baseline, "peak": rss("VmHWM"),
                   "x_bytes": X.nbytes, "x32_bytes": X.size * 4}}))
 """
 
@@ -328,7 +352,10 @@ def bench_memory(quick: bool, dtypes: list[str]) -> list[dict]:
                 contender=contender,
             )
             out = subprocess.run(
-                [sys.executable, "-c", script], capture_output=True, text=True, check=True
+                [sys.executable, "-c", script],
+                capture_output=True,
+                text=True,
+                check=True,
             )
             record = json.loads(out.stdout.strip().splitlines()[-1])
             results.append({"contender": contender, "dtype": dtype, **record})
@@ -339,7 +366,9 @@ def bench_memory(quick: bool, dtypes: list[str]) -> list[dict]:
 def machine() -> str:
     try:
         with open("/proc/cpuinfo") as f:
-            cpu = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+            cpu = next(
+                l.split(":", 1)[1].strip() for l in f if l.startswith("model name")
+            )
     except (OSError, StopIteration):
         cpu = platform.processor() or "unknown CPU"
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -366,13 +395,20 @@ def print_rows(rows: list[Row], unit: str = "s") -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sections = ("fit", "scale", "predict", "grid", "memory")
-    parser.add_argument("--only", default=",".join(sections),
-                        help=f"comma-separated sections of {sections}")  # fmt: skip
+    parser.add_argument(
+        "--only",
+        default=",".join(sections),
+        help=f"comma-separated sections of {sections}",
+    )
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds per case")
-    parser.add_argument("--scale-rounds", type=int, default=1,
-                        help="timed rounds of the scale cases")  # fmt: skip
-    parser.add_argument("--dtypes", default="float64",
-                        help="dtypes of X for the scale and memory sections")  # fmt: skip
+    parser.add_argument(
+        "--scale-rounds", type=int, default=1, help="timed rounds of the scale cases"
+    )
+    parser.add_argument(
+        "--dtypes",
+        default="float64",
+        help="dtypes of X for the scale and memory sections",
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes, 1 round")
     args = parser.parse_args(argv)
     chosen = args.only.split(",")
@@ -384,8 +420,9 @@ def main(argv: list[str] | None = None) -> None:
         print_rows(bench_fit(rounds, args.quick))
     if "scale" in chosen:
         print("## Fit time at scale\n")
-        print_rows(bench_scale(1 if args.quick else args.scale_rounds, args.quick,
-                               dtypes))  # fmt: skip
+        print_rows(
+            bench_scale(1 if args.quick else args.scale_rounds, args.quick, dtypes)
+        )
     if "predict" in chosen:
         print("## Prediction (per call)\n")
         print_rows(bench_predict(args.quick), unit="us")
@@ -394,14 +431,22 @@ def main(argv: list[str] | None = None) -> None:
         print_rows(bench_grid(rounds, args.quick))
     if "memory" in chosen:
         print("## Peak memory fitting the large regression (1 epoch)\n")
-        print("| contender | X dtype | baseline (MB) | float32 X (MB) | peak (MB) | "
-              "peak / (baseline + float32 X) |")  # fmt: skip
-        print("|---|---|---:|---:|---:|---:|")
+        print(
+            "Baseline: resident memory after importing the libraries and a tiny "
+            "fit (the runtime initialised); peak: VmHWM after the large fit.\n"
+        )
+        print(
+            "| contender | X dtype | after import (MB) | baseline (MB) | "
+            "float32 X (MB) | peak (MB) | peak / (baseline + float32 X) |"
+        )
+        print("|---|---|---:|---:|---:|---:|---:|")
         for r in bench_memory(args.quick, dtypes):
             limit = r["baseline"] + r["x32_bytes"]
-            print(f"| {r['contender']} | {r['dtype']} | {r['baseline'] / 1e6:.0f} | "
-                  f"{r['x32_bytes'] / 1e6:.0f} | {r['peak'] / 1e6:.0f} | "
-                  f"{r['peak'] / limit:.2f} |")  # fmt: skip
+            print(
+                f"| {r['contender']} | {r['dtype']} | {r['imported'] / 1e6:.0f} | "
+                f"{r['baseline'] / 1e6:.0f} | {r['x32_bytes'] / 1e6:.0f} | "
+                f"{r['peak'] / 1e6:.0f} | {r['peak'] / limit:.2f} |"
+            )
         print()
     print(f"Load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 

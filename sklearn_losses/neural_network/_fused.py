@@ -80,14 +80,33 @@ class MLPPass:
             inputs.append(h)
         return torch.addmm(self.biases[-1], h, self.weights_t[-1]), inputs
 
-    def backward(self, inputs: list[torch.Tensor], grad: torch.Tensor) -> None:
-        """Accumulate into ``.grad`` the parameter gradients given d loss / d raw."""
+    def squared_norm(self) -> torch.Tensor:
+        """``||W||^2`` over the weight matrices (the L2 term), without autograd."""
+        return sum(W.square().sum() for W in self.weights)
+
+    def backward(
+        self,
+        inputs: list[torch.Tensor],
+        grad: torch.Tensor,
+        l2: float | torch.Tensor | None = None,
+    ) -> None:
+        """Accumulate into ``.grad`` the parameter gradients given d loss / d raw.
+
+        ``l2`` adds ``l2 * W`` to each weight's gradient: the gradient of the L2 term
+        ``alpha / 2 ||W||^2 / normaliser`` with ``l2 = alpha / normaliser``.
+        """
         params = self.parameters
         for k in range(len(inputs) - 1, -1, -1):
-            _accumulate(params[2 * k], grad.t().mm(inputs[k]))
+            W = self.weights[k]
+            grad_W = grad.t().mm(inputs[k])
+            if isinstance(l2, torch.Tensor):
+                grad_W.addcmul_(W, l2)
+            elif l2 is not None:
+                grad_W.add_(W, alpha=l2)
+            _accumulate(params[2 * k], grad_W)
             _accumulate(params[2 * k + 1], grad.sum(0))
             if k > 0:
-                grad = self.activation_backward(grad.mm(self.weights[k]), inputs[k])
+                grad = self.activation_backward(grad.mm(W), inputs[k])
 
 
 def _accumulate(param: torch.Tensor, grad: torch.Tensor) -> None:

@@ -14,7 +14,7 @@ from skorch.callbacks import Callback, EpochTimer
 from skorch.utils import FirstStepAccumulator, TeeGenerator
 
 from ..losses import Activation, Loss
-from ._fused import MLPPass, OptimizerStep, _accumulate, numpy_forward
+from ._fused import MLPPass, OptimizerStep, numpy_forward
 from ._module import MLPModule
 
 
@@ -142,12 +142,22 @@ class Net(NeuralNet):
         return numpy_forward(self.module_, n_rows)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
+        penalty = None
+        if self.alpha:
+            penalty = sum(p.square().sum() for p in self.penalized_)
+        return self._objective(y_pred, y_true, penalty)[0]
+
+    def _objective(self, y_pred, y_true, penalty: torch.Tensor | None):
+        """The batch objective and its normaliser (the batch's total weight).
+
+        ``penalty`` is ``||W||^2``, None without L2 term.
+        """
         target, weight = y_true
         per_sample = self.criterion_(y_pred, target)
         if weight is None:  # all weights one (see TensorData)
-            if not self.alpha and per_sample.ndim:
-                return per_sample.mean()  # sum / n, bit for bit, in one operation
             normaliser = len(target)
+            if penalty is None and per_sample.ndim:
+                return per_sample.mean(), normaliser  # sum / n, bit for bit
             if per_sample.ndim == 0:  # a custom loss that already averages the batch
                 total = per_sample * normaliser
             else:
@@ -160,11 +170,9 @@ class Net(NeuralNet):
                 total = per_sample * weight_sum
             else:
                 total = (per_sample * weight).sum()
-        if self.alpha:
-            total = total + 0.5 * self.alpha * sum(
-                p.square().sum() for p in self.penalized_
-            )
-        return total / normaliser
+        if penalty is not None:
+            total = total + 0.5 * self.alpha * penalty
+        return total / normaliser, normaliser
 
     def get_train_step_accumulator(self):
         if isinstance(self.optimizer_, torch.optim.LBFGS):
@@ -250,16 +258,19 @@ class Net(NeuralNet):
             loss = self.get_loss(y_pred, yi, X=Xi, training=True)
             _backward(loss)
             return {"loss": loss, "y_pred": y_pred}
-        # Autograd differentiates only the loss, with respect to the raw outputs
-        # (and, for the L2 term, the weights); MLPPass does the network's backward.
+        # Autograd differentiates only the loss with respect to the raw outputs;
+        # MLPPass does the network's backward, and adds the L2 term's gradient
+        # alpha W / normaliser (its value joins the loss as a constant).
         raw, inputs = mlp.forward(Xi)
         raw.requires_grad_()
-        loss = self.get_loss(raw, yi, X=Xi, training=True)
-        penalized = self.penalized_ if self.alpha else []
-        grad_raw, *penalty_grads = _gradients(loss, [raw, *penalized], epoch.one)
-        for p, grad in zip(penalized, penalty_grads):
-            _accumulate(p, grad)
-        mlp.backward(inputs, torch.zeros_like(raw) if grad_raw is None else grad_raw)
+        penalty = mlp.squared_norm() if self.alpha else None
+        loss, normaliser = self._objective(raw, yi, penalty)
+        (grad,) = _gradients(loss, [raw], epoch.one)
+        mlp.backward(
+            inputs,
+            torch.zeros_like(raw) if grad is None else grad,
+            self.alpha / normaliser if self.alpha else None,
+        )
         return {"loss": loss, "y_pred": raw}
 
     def _callbacks_implement(self, *hooks: str) -> bool:
