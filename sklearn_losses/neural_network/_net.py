@@ -115,9 +115,10 @@ class Net(NeuralNet):
     * ``train_step`` calls the optimizer without a closure (L-BFGS keeps skorch's
       closure) and takes :class:`OptimizerStep` where it applies;
     * ``train_step_single`` runs the built-in :class:`MLPModule` through
-      :class:`MLPPass`: autograd only differentiates the loss (and the L2 term) with
-      respect to the raw outputs, the network's backward is written by hand. A
-      user's own module goes through plain autograd.
+      :class:`MLPPass`: autograd only differentiates the loss with respect to the
+      raw outputs; the network's backward, L2 term included, is written by hand. A
+      user's own module goes through plain autograd;
+    * gradients come from the autograd engine directly (:func:`_gradients`).
     """
 
     def __init__(self, *args, alpha: float = 0.0, **kwargs):
@@ -256,7 +257,7 @@ class Net(NeuralNet):
         if mlp is None:
             y_pred = self.infer(Xi, **fit_params)
             loss = self.get_loss(y_pred, yi, X=Xi, training=True)
-            _backward(loss)
+            _backward(loss, None if epoch is None else epoch.one)
             return {"loss": loss, "y_pred": y_pred}
         # Autograd differentiates only the loss with respect to the raw outputs;
         # MLPPass does the network's backward, and adds the L2 term's gradient
@@ -296,27 +297,29 @@ class _Epoch(NamedTuple):
 _ENGINE = getattr(torch.autograd.Variable, "_execution_engine", None)
 
 
-def _backward(loss: torch.Tensor) -> None:
-    """``loss.backward()``."""
+def _ones_like(loss: torch.Tensor, one: torch.Tensor | None) -> torch.Tensor:
+    if one is None or one.dtype != loss.dtype or one.device != loss.device:
+        return torch.ones_like(loss)
+    return one
+
+
+def _backward(loss: torch.Tensor, one: torch.Tensor | None = None) -> None:
+    """``loss.backward()``; ``one`` is a reusable ``ones_like(loss)``."""
     if _ENGINE is None:
         loss.backward()
     else:
-        _ENGINE.run_backward(
-            (loss,), (torch.ones_like(loss),), False, False, (), True, True
-        )
+        grad = (_ones_like(loss, one),)
+        _ENGINE.run_backward((loss,), grad, False, False, (), True, True)
 
 
 def _gradients(
-    loss: torch.Tensor, inputs: list[torch.Tensor], one: torch.Tensor | None
+    loss: torch.Tensor, inputs: list[torch.Tensor], one: torch.Tensor | None = None
 ) -> tuple[torch.Tensor | None, ...]:
     """``torch.autograd.grad(loss, inputs, allow_unused=True)``."""
     if _ENGINE is None:
         return torch.autograd.grad(loss, inputs, allow_unused=True)
-    if one is None or one.dtype != loss.dtype or one.device != loss.device:
-        one = torch.ones_like(loss)
-    return _ENGINE.run_backward(
-        (loss,), (one,), False, False, tuple(inputs), True, False
-    )
+    grad = (_ones_like(loss, one),)
+    return _ENGINE.run_backward((loss,), grad, False, False, tuple(inputs), True, False)
 
 
 class ValidationSet:
