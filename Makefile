@@ -22,6 +22,9 @@ reproduce: $(VENV)/.installed-plot  ## the nine reference experiments, 10 seeds
 test: $(VENV)/.installed-test  ## the test suite
 	$(BIN)/python -m pytest
 
+bench: $(VENV)/.installed-test  ## speed against scikit-learn, a bare torch loop and skorch
+	$(BIN)/python benchmarks/bench_speed.py
+
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
