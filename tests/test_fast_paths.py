@@ -2,7 +2,7 @@
 
 * ``MLPPass`` (hand-written backward of the built-in MLP) against autograd through
   ``MLPModule.forward``, for every hidden activation and every registered loss;
-* ``OptimizerStep`` against torch's own SGD and Adam steps;
+* ``OptimizerStep`` against torch's own SGD and Adam steps (``fused=True``);
 * a whole fit through the fast paths against the same fit through plain autograd;
 * the NumPy and torch prediction paths against ``MLPModule.forward``;
 * skorch's per-batch hooks still run when a callback implements them.
@@ -18,7 +18,7 @@ from skorch.callbacks import Callback
 
 from sklearn_losses import MLPClassifier, MLPRegressor
 from sklearn_losses.losses import get_loss, loss_names
-from sklearn_losses.neural_network import MLPModule
+from sklearn_losses.neural_network import MLPModule, _net
 from sklearn_losses.neural_network._fused import OptimizerStep, numpy_forward
 from sklearn_losses.neural_network._net import TensorBatches, TensorData
 
@@ -156,8 +156,10 @@ def test_zero_weight_batch_gives_zero_gradients_not_nan():
         (torch.optim.SGD, {"lr": 0.1}),
         (torch.optim.SGD, {"lr": 0.1, "momentum": 0.9}),
         (torch.optim.SGD, {"lr": 0.1, "momentum": 0.9, "nesterov": True}),
+        (torch.optim.SGD, {"lr": 0.1, "momentum": 0.5, "weight_decay": 0.01}),
         (torch.optim.Adam, {"lr": 0.01}),
         (torch.optim.Adam, {"lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-6}),
+        (torch.optim.Adam, {"lr": 0.01, "weight_decay": 0.1, "maximize": True}),
     ],
 )
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
@@ -165,7 +167,9 @@ def test_optimizer_step_equals_torch(optimizer, params, dtype):
     torch.manual_seed(0)
     ours = [torch.randn(4, 3, dtype=dtype, requires_grad=True) for _ in range(3)]
     theirs = [p.detach().clone().requires_grad_() for p in ours]
-    ours_opt, theirs_opt = optimizer(ours, **params), optimizer(theirs, **params)
+    # OptimizerStep runs the kernels of torch's fused=True implementation.
+    ours_opt = optimizer(ours, **params)
+    theirs_opt = optimizer(theirs, fused=True, **params)
     fast_steps = []
     for _ in range(5):
         step = OptimizerStep(ours_opt)  # built per epoch by Net; here per step
@@ -180,12 +184,16 @@ def test_optimizer_step_equals_torch(optimizer, params, dtype):
             assert torch.equal(a, b)
     # torch's own step creates the state (momentum buffers, Adam moments) first
     assert fast_steps[1:] == [True] * 4
-    assert str(ours_opt.state_dict()) == str(theirs_opt.state_dict())
+    ours_state, theirs_state = ours_opt.state_dict(), theirs_opt.state_dict()
+    assert str(ours_state["state"]) == str(theirs_state["state"])
+    for group in theirs_state["param_groups"]:
+        group["fused"] = None
+    assert ours_state["param_groups"] == theirs_state["param_groups"]
 
 
 def test_optimizer_step_declines_what_it_does_not_implement():
     p = torch.zeros(3, requires_grad=True)
-    assert not OptimizerStep(torch.optim.SGD([p], lr=0.1, weight_decay=0.1)).enabled
+    assert not OptimizerStep(torch.optim.SGD([p], lr=0.1, differentiable=True)).enabled
     assert not OptimizerStep(torch.optim.Adam([p], amsgrad=True)).enabled
     assert not OptimizerStep(torch.optim.RMSprop([p])).enabled
     hooked = torch.optim.SGD([p], lr=0.1)
@@ -291,3 +299,29 @@ def test_per_batch_callbacks_still_see_every_batch():
             weights=net.history[-1, "batches", :, "train_batch_size"],
         )
     )
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_small_and_large_data_are_batched_alike(monkeypatch, weighted):
+    # Small data is gathered once per epoch and sliced, large data gathered per
+    # batch; both give the same batches in the same order.
+    X = torch.arange(46.0, dtype=torch.float64).reshape(23, 2)
+    weight = torch.linspace(0.5, 1.5, 23, dtype=torch.float64) if weighted else None
+    data = TensorData(X, X[:, 0].long(), weight)
+
+    def epochs(copy_bytes):
+        monkeypatch.setattr(_net, "_EPOCH_COPY_BYTES", copy_bytes)
+        batches = TensorBatches(data, 5, shuffle=True, generator=torch.Generator())
+        batches.generator.manual_seed(3)
+        return [list(batches) for _ in range(2)]
+
+    sliced, gathered = epochs(2**30), epochs(0)
+    for a, b in zip(sum(sliced, []), sum(gathered, [])):
+        assert torch.equal(a[0], b[0]) and torch.equal(a[1][0], b[1][0])
+        assert (a[1][1] is None) is (b[1][1] is None) is (not weighted)
+        if weighted:
+            assert torch.equal(a[1][1], b[1][1])
+    first_epoch = torch.cat([batch[0] for batch in sliced[0]])
+    assert sorted(first_epoch[:, 0].tolist()) == X[:, 0].tolist()  # a permutation
+    assert [len(batch[0]) for batch in sliced[0]] == [5, 5, 5, 5, 3]
+    assert not torch.equal(first_epoch, torch.cat([b[0] for b in sliced[1]]))

@@ -1,8 +1,10 @@
 """Output activations: the link between the network's raw output and its predictions.
 
 Each activation is a pair of functions with the same meaning, one on torch tensors
-(training and prediction) and one on NumPy arrays (metrics and tests). Names follow
-scikit-learn's ``out_activation_`` vocabulary (``"logistic"`` is the sigmoid).
+(training and prediction) and one on NumPy arrays (metrics and tests), and the
+torch function's backward, which the losses' closed-form gradients chain through.
+Names follow scikit-learn's ``out_activation_`` vocabulary (``"logistic"`` is the
+sigmoid).
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ class Activation:
         The activation on torch tensors.
     numpy_fn : callable
         The same function on NumPy arrays.
+    torch_backward : callable
+        ``torch_backward(grad, output, raw)``: the gradient with respect to ``raw``
+        given the gradient ``grad`` with respect to ``output = torch_fn(raw)`` (the
+        vector-Jacobian product, as autograd computes it).
 
     Examples
     --------
@@ -35,11 +41,15 @@ class Activation:
     >>> logistic = ACTIVATIONS["logistic"]
     >>> float(logistic.torch_fn(torch.tensor(0.0))), float(logistic.numpy_fn(np.array(0.0)))
     (0.5, 0.5)
+    >>> z = torch.tensor([0.0]); p = logistic.torch_fn(z)
+    >>> float(logistic.torch_backward(torch.ones(1), p, z))  # p (1 - p)
+    0.25
     """
 
     name: str
     torch_fn: Callable[[torch.Tensor], torch.Tensor]
     numpy_fn: Callable[[np.ndarray], np.ndarray]
+    torch_backward: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 # Module-level functions (not lambdas) so that fitted models pickle.
@@ -59,14 +69,44 @@ def _softmax_np(z: np.ndarray) -> np.ndarray:
     return softmax(z, axis=1)
 
 
+# Backward functions, written with the kernels autograd runs for these functions.
+_aten = torch.ops.aten
+
+
+def _identity_backward(grad, output, raw):
+    return grad
+
+
+def _exp_backward(grad, output, raw):
+    return grad * output
+
+
+def _softplus_backward(grad, output, raw):
+    return _aten.softplus_backward.default(grad, raw, 1.0, 20.0)
+
+
+def _logistic_backward(grad, output, raw):
+    return _aten.sigmoid_backward.default(grad, output)
+
+
+def _tanh_backward(grad, output, raw):
+    return _aten.tanh_backward.default(grad, output)
+
+
+def _softmax_backward(grad, output, raw):
+    return _aten._softmax_backward_data.default(grad, output, 1, output.dtype)
+
+
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("identity", _identity, _identity),
-        Activation("exp", torch.exp, np.exp),
-        Activation("softplus", torch.nn.functional.softplus, _softplus_np),
-        Activation("logistic", torch.sigmoid, expit),
-        Activation("tanh", torch.tanh, np.tanh),
-        Activation("softmax", _softmax_torch, _softmax_np),
+        Activation("identity", _identity, _identity, _identity_backward),
+        Activation("exp", torch.exp, np.exp, _exp_backward),
+        Activation(
+            "softplus", torch.nn.functional.softplus, _softplus_np, _softplus_backward
+        ),
+        Activation("logistic", torch.sigmoid, expit, _logistic_backward),
+        Activation("tanh", torch.tanh, np.tanh, _tanh_backward),
+        Activation("softmax", _softmax_torch, _softmax_np, _softmax_backward),
     )
 }

@@ -9,6 +9,8 @@ A loss object carries everything that the choice of a loss fixes in a network:
 * the per-sample loss, defined once on torch tensors in prediction space
   (:meth:`Loss.loss`) and, where it is more stable, on the network's raw outputs
   (:meth:`Loss.raw_loss`);
+* its gradient with respect to the raw outputs (:meth:`Loss.raw_loss_gradient`),
+  which training uses: autograd by default, a closed form for the built-in losses;
 * its own hyperparameters, as constructor arguments (``get_params``/``set_params``).
 
 The estimators weight and average the per-sample values; the metrics evaluate the same
@@ -18,6 +20,7 @@ return, so training criterion and metric cannot drift apart.
 
 from __future__ import annotations
 
+import functools
 from typing import ClassVar
 
 import numpy as np
@@ -27,6 +30,9 @@ from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import check_array, check_consistent_length, column_or_1d
 
 from ._activation import ACTIVATIONS, Activation
+
+#: Keras' epsilon, used where a loss follows the Keras definition.
+KERAS_EPSILON = 1e-7
 
 #: The tasks a loss can declare. ``binary``, ``multiclass`` and ``multilabel`` follow
 #: :func:`sklearn.utils.multiclass.type_of_target`; ``regression`` covers one or more
@@ -48,6 +54,12 @@ class Loss(BaseEstimator):
 
     ``loss`` returns one value per sample (outputs are averaged, classes summed as
     the definition requires).
+
+    Training calls :meth:`raw_loss_gradient`, which differentiates :meth:`raw_loss`
+    with autograd unless a subclass writes the gradient out. A subclass that
+    redefines ``loss``, ``raw_loss`` or ``pointwise`` without also redefining the
+    gradient goes back to autograd, so an inherited closed form never differentiates
+    another formula.
 
     Examples
     --------
@@ -104,6 +116,57 @@ class Loss(BaseEstimator):
         numerically better form on raw outputs (logits, log-rates) override it.
         """
         return self.loss(activation.torch_fn(raw), y_true)
+
+    def raw_loss_gradient(
+        self,
+        raw: torch.Tensor,
+        y_true: torch.Tensor,
+        activation: Activation,
+        sample_weight: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per-sample loss of raw outputs and its gradient with respect to ``raw``.
+
+        As scikit-learn's ``BaseLoss.loss_gradient``: with ``sample_weight`` both
+        are weighted, ``loss = w * raw_loss(raw)`` and ``gradient`` is the gradient
+        of ``loss.sum()``. The base class differentiates :meth:`raw_loss` with
+        autograd; the built-in losses override it with closed forms (the training
+        step's hot path), which the tests check against this one.
+
+        Parameters
+        ----------
+        raw : Tensor of shape (n_samples, n_outputs)
+            Raw network outputs.
+        y_true : Tensor
+            Encoded targets (see :meth:`encode_target`).
+        activation : Activation
+            The output activation.
+        sample_weight : Tensor of shape (n_samples,), default=None
+            Sample weights; None weighs every sample one.
+
+        Returns
+        -------
+        loss : Tensor of shape (n_samples,)
+            The (weighted) per-sample losses; a scalar for a custom loss that
+            returns the batch mean.
+        gradient : Tensor of shape (n_samples, n_outputs)
+            The gradient of ``loss.sum()`` with respect to ``raw``.
+        """
+        raw = raw.detach().requires_grad_()
+        with torch.enable_grad():
+            loss = self.raw_loss(raw, y_true, activation)
+            if sample_weight is not None and loss.ndim:
+                loss = loss * sample_weight
+            (gradient,) = torch.autograd.grad(loss.sum(), raw, allow_unused=True)
+        if gradient is None:  # a loss that does not depend on the outputs
+            gradient = torch.zeros_like(raw)
+        return loss.detach(), gradient
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        redefined = any(name in vars(cls) for name in _DEFINITIONS)
+        if redefined and not any(name in vars(cls) for name in _GRADIENTS):
+            # An inherited closed form would differentiate the parent's formula.
+            cls.raw_loss_gradient = Loss.raw_loss_gradient
 
     # -- what the loss fixes in the network -------------------------------------------
     def network_task(self, task: str) -> str:
@@ -367,6 +430,10 @@ class Loss(BaseEstimator):
             )
 
 
+#: Methods that define a loss's value, and those that write out its gradient.
+_DEFINITIONS = ("loss", "raw_loss", "pointwise")
+_GRADIENTS = ("raw_loss_gradient", "pointwise_loss_gradient")
+
 _EXAMPLE_LOSS = {
     "regression": "squared_error",
     "binary": "log_loss",
@@ -410,14 +477,60 @@ def _class_index(y_true, labels) -> tuple[np.ndarray, int]:
     return index.astype(np.int64), len(classes)
 
 
-def one_hot(index: torch.Tensor, n_classes: int, dtype: torch.dtype) -> torch.Tensor:
-    """Float one-hot matrix of class indices."""
-    return torch.nn.functional.one_hot(index, n_classes).to(dtype)
+def one_hot(
+    index: torch.Tensor, n_classes: int, dtype: torch.dtype, off_value: float = 0.0
+) -> torch.Tensor:
+    """Float one-hot rows of class indices: 1 at the class, ``off_value`` elsewhere."""
+    if n_classes > _CACHED_ROWS:
+        rows = torch.nn.functional.one_hot(index, n_classes).to(dtype)
+        return rows.clamp_min_(off_value) if off_value else rows
+    # Rows of a small constant matrix: one gather, where one_hot scatters and casts.
+    return _class_rows(n_classes, dtype, index.device, off_value).index_select(0, index)
+
+
+# Class-row matrices up to this many classes are kept (128 KiB each at most).
+_CACHED_ROWS = 128
+
+
+@functools.lru_cache(maxsize=16)
+def _class_rows(
+    n: int, dtype: torch.dtype, device: torch.device, off_value: float
+) -> torch.Tensor:
+    return torch.eye(n, dtype=dtype, device=device).clamp_min_(off_value)
 
 
 def true_class_column(values: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
     """``values[i, index[i]]`` for every row ``i``."""
     return values.gather(1, index.unsqueeze(1)).squeeze(1)
+
+
+def per_sample(
+    values: torch.Tensor,
+    gradient: torch.Tensor,
+    sample_weight: torch.Tensor | None,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-sample losses (the mean over columns) and their gradient, weighted.
+
+    ``values`` and ``gradient`` are element-wise, of shape ``(n_samples, n_columns)``;
+    ``gradient`` is modified in place.
+    """
+    n_columns = values.shape[1]
+    if n_columns == 1:
+        values = values.squeeze(1)  # the mean of one column, without a reduction
+    else:
+        values = values.mean(dim=1)
+        gradient /= n_columns
+    return weighted(values, gradient, sample_weight)
+
+
+def weighted(
+    values: torch.Tensor, gradient: torch.Tensor, sample_weight: torch.Tensor | None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(w * values, w * gradient)`` row by row; ``gradient`` is modified in place."""
+    if sample_weight is None:
+        return values, gradient
+    gradient *= sample_weight.unsqueeze(1)
+    return values * sample_weight, gradient
 
 
 def activation_by_name(name: str) -> Activation:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from numbers import Real
 from typing import ClassVar
 
@@ -10,7 +11,14 @@ import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._activation import Activation
-from ._base import Loss, one_hot, true_class_column
+from ._base import (
+    KERAS_EPSILON,
+    Loss,
+    one_hot,
+    per_sample,
+    true_class_column,
+    weighted,
+)
 
 _PROBABILITY_ACTIVATIONS: dict[str, str] = {
     "binary": "logistic",
@@ -23,6 +31,20 @@ def _clip_probability(p: torch.Tensor) -> torch.Tensor:
     # scikit-learn's log_loss clips to the dtype's machine epsilon.
     eps = torch.finfo(p.dtype).eps
     return p.clamp(eps, 1.0 - eps)
+
+
+def _power_and_slope(
+    violation: torch.Tensor, power: float
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``violation**power`` and its derivative; ``violation`` is ``relu(...)``.
+
+    The derivative is zero where the violation is (relu's gradient at its kink).
+    """
+    if power == 1:
+        return violation, violation.sign()  # 1 where positive, 0 where zero
+    if power == 2:
+        return violation.square(), violation * 2.0
+    return violation.pow(power), violation.pow(power - 1).mul_(power)
 
 
 class LogLoss(Loss):
@@ -96,6 +118,22 @@ class LogLoss(Loss):
         per_column = F.binary_cross_entropy_with_logits(raw, target, reduction="none")
         return per_column.mean(dim=1)
 
+    def raw_loss_gradient(self, raw, y_true, activation, sample_weight=None):
+        smoothing = float(self.label_smoothing)
+        if y_true.ndim == 1:
+            values = F.cross_entropy(
+                raw, y_true, reduction="none", label_smoothing=smoothing
+            )
+            n_classes = raw.shape[1]
+            gradient = torch.softmax(raw, dim=1)
+            gradient.sub_(one_hot(y_true, n_classes, raw.dtype), alpha=1.0 - smoothing)
+            if smoothing:
+                gradient -= smoothing / n_classes
+            return weighted(values, gradient, sample_weight)
+        target = y_true * (1.0 - smoothing) + smoothing / 2.0 if smoothing else y_true
+        values = F.binary_cross_entropy_with_logits(raw, target, reduction="none")
+        return per_sample(values, torch.sigmoid(raw) - target, sample_weight)
+
 
 class SparseCategoricalCrossEntropy(LogLoss):
     """Categorical cross-entropy on softmax units, targets given as class indices.
@@ -149,16 +187,28 @@ class KLDivergence(Loss):
 
     @staticmethod
     def _target(y_true, n_classes, dtype):
-        return one_hot(y_true, n_classes, dtype).clamp_min(1e-7)
+        return one_hot(y_true, n_classes, dtype, off_value=KERAS_EPSILON)
 
     def loss(self, y_pred, y_true):
         target = self._target(y_true, y_pred.shape[1], y_pred.dtype)
-        p = y_pred.clamp(1e-7, 1.0)
+        p = y_pred.clamp(KERAS_EPSILON, 1.0)
         return (target * (target.log() - p.log())).sum(dim=1)
 
     def raw_loss(self, raw, y_true, activation: Activation):
         target = self._target(y_true, raw.shape[1], raw.dtype)
         return (target * (target.log() - F.log_softmax(raw, dim=1))).sum(dim=1)
+
+    def raw_loss_gradient(self, raw, y_true, activation, sample_weight=None):
+        # The clipped target t is 1 at the true class and eps elsewhere: with C
+        # classes, sum_c t_c log t_c = (C - 1) eps log eps and sum_c t_c =
+        # 1 + (C - 1) eps, the same for every sample.
+        extra = (raw.shape[1] - 1) * KERAS_EPSILON
+        target = self._target(y_true, raw.shape[1], raw.dtype)
+        log_p = F.log_softmax(raw, dim=1)
+        entropy = extra * math.log(KERAS_EPSILON)
+        values = torch.rsub(torch.linalg.vecdot(target, log_p), entropy)
+        gradient = log_p.exp_().mul_(1.0 + extra).sub_(target)  # p sum(t) - t
+        return weighted(values, gradient, sample_weight)
 
 
 class Hinge(Loss):
@@ -211,6 +261,24 @@ class Hinge(Loss):
             margin = true_score - others.max(dim=1).values
             return F.relu(1.0 - margin).pow(self.power)
         return F.relu(1.0 - y_true * y_pred).pow(self.power).mean(dim=1)
+
+    def raw_loss_gradient(self, raw, y_true, activation, sample_weight=None):
+        scores = activation.torch_fn(raw)
+        if y_true.ndim == 1:
+            index = y_true.unsqueeze(1)
+            others = scores.scatter(1, index, float("-inf"))
+            best_other, rival = others.max(dim=1, keepdim=True)
+            violation = F.relu(1.0 - (scores.gather(1, index) - best_other))
+            values, slope = _power_and_slope(violation, self.power)
+            # d/d scores: +slope at the best wrong class, -slope at the true one.
+            derivative = torch.zeros_like(scores).scatter_(1, rival, slope)
+            derivative.scatter_(1, index, -slope)
+            gradient = activation.torch_backward(derivative, scores, raw)
+            return weighted(values.squeeze(1), gradient, sample_weight)
+        values, slope = _power_and_slope(F.relu(1.0 - y_true * scores), self.power)
+        derivative = slope.mul_(y_true).neg_()
+        gradient = activation.torch_backward(derivative, scores, raw)
+        return per_sample(values, gradient, sample_weight)
 
 
 class SquaredHinge(Hinge):
@@ -267,6 +335,27 @@ class CategoricalHinge(Loss):
             negative = wrong.max(dim=1).values
             return F.relu(1.0 + negative - positive)
         return F.relu(1.0 - y_true * y_pred).mean(dim=1)
+
+    def raw_loss_gradient(self, raw, y_true, activation, sample_weight=None):
+        scores = activation.torch_fn(raw)
+        if y_true.ndim == 1:
+            index = y_true.unsqueeze(1)
+            wrong = scores.scatter(1, index, 0.0)
+            negative, rival = wrong.max(dim=1, keepdim=True)
+            values, slope = _power_and_slope(
+                F.relu(1.0 + negative - scores.gather(1, index)), 1
+            )
+            # +slope at the best wrong score, -slope at the true one; where the best
+            # "wrong" score is the true class's zero, the zero is a constant and the
+            # second scatter overwrites the first.
+            derivative = torch.zeros_like(scores).scatter_(1, rival, slope)
+            derivative.scatter_(1, index, -slope)
+            gradient = activation.torch_backward(derivative, scores, raw)
+            return weighted(values.squeeze(1), gradient, sample_weight)
+        values, slope = _power_and_slope(F.relu(1.0 - y_true * scores), 1)
+        derivative = slope.mul_(y_true).neg_()
+        gradient = activation.torch_backward(derivative, scores, raw)
+        return per_sample(values, gradient, sample_weight)
 
 
 class BinaryFocal(Loss):
@@ -347,3 +436,38 @@ class BinaryFocal(Loss):
                 raw, y_true, reduction="none"
             )
         return self._reduce(self._focus(cross_entropy, y_true), y_true)
+
+    def raw_loss_gradient(self, raw, y_true, activation, sample_weight=None):
+        gamma = float(self.gamma)
+        if y_true.ndim == 1:
+            cross_entropy = F.cross_entropy(raw, y_true, reduction="none")
+            # d cross_entropy / d raw: softmax minus the one-hot target
+            ce_gradient = torch.softmax(raw, dim=1)
+            ce_gradient -= one_hot(y_true, raw.shape[1], raw.dtype)
+        else:
+            cross_entropy = F.binary_cross_entropy_with_logits(
+                raw, y_true, reduction="none"
+            )
+            ce_gradient = torch.sigmoid(raw) - y_true
+        # focal = q**gamma * ce with q = 1 - p_t = -expm1(-ce); dq/dce = p_t.
+        q = -torch.expm1(-cross_entropy)
+        p_true = 1.0 - q
+        focus = q.pow(gamma)
+        slope = focus.clone()
+        if gamma:
+            # gamma q**(gamma - 1) p_t ce, whose limit is 0 where q = 0.
+            term = gamma * q.pow(gamma - 1.0) * p_true * cross_entropy
+            slope += term.masked_fill_(q == 0, 0.0)
+        values = focus * cross_entropy
+        if self.alpha is not None:
+            factor = (
+                self.alpha
+                if y_true.ndim == 1
+                else y_true * self.alpha + (1.0 - y_true) * (1.0 - self.alpha)
+            )
+            values = factor * values
+            slope = factor * slope
+        if y_true.ndim == 1:
+            gradient = ce_gradient.mul_(slope.unsqueeze(1))
+            return weighted(values, gradient, sample_weight)
+        return per_sample(values, ce_gradient.mul_(slope), sample_weight)

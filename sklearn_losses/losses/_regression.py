@@ -13,10 +13,7 @@ import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._activation import Activation
-from ._base import Loss
-
-#: Keras' epsilon, used where a loss follows the Keras definition.
-KERAS_EPSILON = 1e-7
+from ._base import KERAS_EPSILON, Loss, per_sample
 
 
 class RegressionLoss(Loss):
@@ -55,8 +52,33 @@ class RegressionLoss(Loss):
         """Element-wise loss, same shape as the inputs."""
         raise NotImplementedError
 
+    def pointwise_loss_gradient(
+        self, y_pred: torch.Tensor, y_true: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Element-wise loss and its derivative with respect to ``y_pred``.
+
+        Optional: a loss that defines only :meth:`pointwise` is differentiated by
+        autograd.
+        """
+        raise NotImplementedError
+
     def loss(self, y_pred, y_true):
         return self.pointwise(y_pred, y_true).mean(dim=1)
+
+    def raw_loss_gradient(self, raw, y_true, activation, sample_weight=None):
+        y_pred = activation.torch_fn(raw)
+        values, derivative = self.pointwise_loss_gradient(y_pred, y_true)
+        gradient = activation.torch_backward(derivative, y_pred, raw)
+        return per_sample(values, gradient, sample_weight)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "pointwise_loss_gradient" in vars(cls) and "raw_loss_gradient" not in vars(
+            cls
+        ):
+            # Written out element-wise: compose it, even below a parent that went
+            # back to autograd.
+            cls.raw_loss_gradient = RegressionLoss.raw_loss_gradient
 
 
 class SquaredError(RegressionLoss):
@@ -87,6 +109,10 @@ class SquaredError(RegressionLoss):
     def pointwise(self, y_pred, y_true):
         return (y_pred - y_true).square()
 
+    def pointwise_loss_gradient(self, y_pred, y_true):
+        error = y_pred - y_true
+        return error.square(), error * 2.0
+
 
 class AbsoluteError(RegressionLoss):
     """Mean absolute error, ``|y_pred - y_true|``; robust to outliers in the target.
@@ -111,6 +137,10 @@ class AbsoluteError(RegressionLoss):
 
     def pointwise(self, y_pred, y_true):
         return (y_pred - y_true).abs()
+
+    def pointwise_loss_gradient(self, y_pred, y_true):
+        error = y_pred - y_true
+        return error.abs(), error.sign()
 
 
 class SquaredLogError(RegressionLoss):
@@ -148,6 +178,13 @@ class SquaredLogError(RegressionLoss):
         log_pred = torch.log1p(y_pred.clamp_min(KERAS_EPSILON))
         log_true = torch.log1p(y_true.clamp_min(KERAS_EPSILON))
         return (log_pred - log_true).square()
+
+    def pointwise_loss_gradient(self, y_pred, y_true):
+        clipped = y_pred.clamp_min(KERAS_EPSILON)
+        error = torch.log1p(clipped) - torch.log1p(y_true.clamp_min(KERAS_EPSILON))
+        slope = (2.0 * error).div_(clipped + 1.0)
+        # No gradient where the prediction is clipped (autograd's clamp_min rule).
+        return error.square(), slope.masked_fill_(y_pred < KERAS_EPSILON, 0.0)
 
     def check_target(self, y, task):
         super().check_target(y, task)
@@ -200,6 +237,11 @@ class Huber(RegressionLoss):
     def pointwise(self, y_pred, y_true):
         return F.huber_loss(y_pred, y_true, reduction="none", delta=float(self.delta))
 
+    def pointwise_loss_gradient(self, y_pred, y_true):
+        delta = float(self.delta)
+        values = F.huber_loss(y_pred, y_true, reduction="none", delta=delta)
+        return values, (y_pred - y_true).clamp_(-delta, delta)
+
 
 class LogCosh(RegressionLoss):
     """Logarithm of the hyperbolic cosine of the error (Keras ``log_cosh``).
@@ -227,6 +269,10 @@ class LogCosh(RegressionLoss):
     def pointwise(self, y_pred, y_true):
         error = y_pred - y_true
         return error + F.softplus(-2.0 * error) - math.log(2.0)
+
+    def pointwise_loss_gradient(self, y_pred, y_true):
+        error = y_pred - y_true
+        return error + F.softplus(-2.0 * error) - math.log(2.0), torch.tanh(error)
 
 
 class Poisson(Loss):
@@ -262,6 +308,11 @@ class Poisson(Loss):
         # With log-rate z: y log(y / exp z) = xlogy(y, y) - y z; no overflow in log.
         deviance = torch.xlogy(y_true, y_true) - y_true * raw - y_true + torch.exp(raw)
         return 2.0 * deviance.mean(dim=1)
+
+    def raw_loss_gradient(self, raw, y_true, activation, sample_weight=None):
+        rate = torch.exp(raw)
+        deviance = torch.xlogy(y_true, y_true) - y_true * raw - y_true + rate
+        return per_sample(2.0 * deviance, 2.0 * (rate - y_true), sample_weight)
 
     def _check_metric_domain(self, y_true, y_pred, task):
         # scikit-learn's mean_poisson_deviance raises here too; the deviance is
@@ -319,3 +370,11 @@ class Quantile(RegressionLoss):
     def pointwise(self, y_pred, y_true):
         diff = y_true - y_pred
         return torch.maximum(self.alpha * diff, (self.alpha - 1.0) * diff)
+
+    def pointwise_loss_gradient(self, y_pred, y_true):
+        alpha = float(self.alpha)
+        diff = y_true - y_pred
+        values = torch.maximum(alpha * diff, (alpha - 1.0) * diff)
+        # -alpha above the quantile, 1 - alpha below, their mean at the kink (where
+        # autograd splits torch.maximum's gradient between equal arguments).
+        return values, (0.5 - alpha) - 0.5 * diff.sign()

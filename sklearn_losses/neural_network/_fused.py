@@ -89,13 +89,13 @@ class MLPPass:
         inputs: list[torch.Tensor],
         grad: torch.Tensor,
         l2: float | torch.Tensor | None = None,
-    ) -> None:
-        """Accumulate into ``.grad`` the parameter gradients given d loss / d raw.
+    ) -> list[torch.Tensor]:
+        """The parameter gradients, in :attr:`parameters` order, given d loss / d raw.
 
         ``l2`` adds ``l2 * W`` to each weight's gradient: the gradient of the L2 term
         ``alpha / 2 ||W||^2 / normaliser`` with ``l2 = alpha / normaliser``.
         """
-        params = self.parameters
+        grads: list[torch.Tensor] = [grad] * len(self.parameters)
         for k in range(len(inputs) - 1, -1, -1):
             W = self.weights[k]
             grad_W = grad.t().mm(inputs[k])
@@ -103,18 +103,20 @@ class MLPPass:
                 grad_W.addcmul_(W, l2)
             elif l2 is not None:
                 grad_W.add_(W, alpha=l2)
-            _accumulate(params[2 * k], grad_W)
-            _accumulate(params[2 * k + 1], grad.sum(0))
+            grads[2 * k] = grad_W
+            grads[2 * k + 1] = grad.sum(0)
             if k > 0:
                 grad = self.activation_backward(grad.mm(W), inputs[k])
+        return grads
 
 
-def _accumulate(param: torch.Tensor, grad: torch.Tensor) -> None:
+def accumulate(params: list[torch.Tensor], grads: list[torch.Tensor]) -> None:
     """``param.grad += grad``, as autograd accumulates (None counts as zero)."""
-    if param.grad is None:
-        param.grad = grad
-    else:
-        param.grad.add_(grad)
+    for param, grad in zip(params, grads):
+        if param.grad is None:
+            param.grad = grad
+        else:
+            param.grad.add_(grad)
 
 
 # Below this many multiply-adds, NumPy's BLAS computes on the calling thread.
@@ -166,7 +168,7 @@ _NUMPY_ACTIVATIONS = {
 }
 
 
-# -- optimizer steps without per-parameter Python loops ---------------------------------
+# -- optimizer steps as one kernel call --------------------------------------------------
 def _hooks_registered(optimizer: torch.optim.Optimizer) -> bool:
     """Whether step hooks (or a patched ``step``) must see every step."""
     return bool(
@@ -178,120 +180,140 @@ def _hooks_registered(optimizer: torch.optim.Optimizer) -> bool:
     )
 
 
-def _sgd_supported(group: dict) -> bool:
+def _fused_cpu_kernels() -> bool:
+    """Whether this torch has fused SGD and Adam kernels for the CPU (torch >= 2.4)."""
+    try:
+        devices = _optimizer_module._get_fused_kernels_supported_devices()
+    except AttributeError:
+        return False
+    return "cpu" in devices and hasattr(torch, "_fused_sgd_")
+
+
+def _plain_group(group: dict) -> bool:
+    """Settings every fused call below passes on; anything else goes to ``step()``."""
     return (
-        group["weight_decay"] == 0
-        and group["dampening"] == 0
-        and not group["maximize"]
-        and not group.get("differentiable")
-        and not group.get("fused")
+        not group.get("differentiable")
+        and not group.get("capturable")
         and not isinstance(group["lr"], torch.Tensor)
+        and not any(isinstance(b, torch.Tensor) for b in group.get("betas", ()))
+        and all(p.device.type == "cpu" and not p.is_complex() for p in group["params"])
     )
 
 
-def _adam_supported(group: dict) -> bool:
+def _adam_group(group: dict) -> bool:
     return (
-        group["weight_decay"] == 0
+        _plain_group(group)
         and not group["amsgrad"]
-        and not group["maximize"]
-        and not group["capturable"]
-        and not group["differentiable"]
-        and not group["fused"]
         and not group.get("decoupled_weight_decay")
-        and not isinstance(group["lr"], torch.Tensor)
-        and not any(isinstance(beta, torch.Tensor) for beta in group["betas"])
-        and not any(p.is_complex() for p in group["params"])
     )
 
 
 class OptimizerStep:
-    """``optimizer.step()`` for plain SGD and Adam as a few ``foreach`` calls.
+    """``optimizer.step()`` for SGD and Adam on the CPU, as torch's fused kernels.
 
-    torch's steps loop over the parameters in Python (or group them by device and
-    dtype on the ``foreach`` path), which on a small network costs more than the
-    update itself. This performs the same element-wise operations as torch's
-    single-tensor implementations, so the same results, on the optimizer's own
-    state. Build one per epoch: it checks the settings (no weight decay, amsgrad,
-    tensor hyperparameters or step hooks) once. Calling it returns False where it
-    does not apply (other optimizers, a missing gradient, the first step, which
-    creates the state); the caller then runs ``optimizer.step()``.
+    torch's ``step()`` loops over the parameters in Python (or groups them by
+    device and dtype), which on a small network costs several times the update
+    itself. This calls the kernel behind ``fused=True`` directly on the optimizer's
+    own state: one call for an SGD step, two for Adam, with the results of a
+    ``fused=True`` optimizer. Build one per epoch: it checks the settings (no
+    amsgrad, tensor hyperparameters, step hooks or GPU parameters) once. Calling it
+    returns False where it does not apply (other optimizers, a missing gradient,
+    the first step, which creates the state, torch older than 2.4); the caller then
+    runs ``optimizer.step()``.
+
+    The gradients are the parameters' ``.grad``, or given to the call in the order
+    of :attr:`parameters`, which spares the training step storing them in ``.grad``.
     """
 
     def __init__(self, optimizer: torch.optim.Optimizer):
         self.optimizer = optimizer
         kind = type(optimizer)
-        supported = {torch.optim.SGD: _sgd_supported, torch.optim.Adam: _adam_supported}
+        supported = {torch.optim.SGD: _plain_group, torch.optim.Adam: _adam_group}
         self.enabled = (
             kind in supported
+            and _fused_cpu_kernels()
             and not _hooks_registered(optimizer)
             and all(supported[kind](group) for group in optimizer.param_groups)
         )
         self.is_sgd = kind is torch.optim.SGD
-        self.states: list[list[dict]] | None = None
+        #: per group, the state tensors the kernel updates (bound at the first call)
+        self.buffers: list[list[list[torch.Tensor]]] | None = None
+        #: the parameters, in the order of the gradients the call takes
+        self.parameters = [p for g in optimizer.param_groups for p in g["params"]]
         # Detached aliases share storage and version counter with the parameters:
         # updating them in place needs no torch.no_grad() context.
         self.params = [
             [p.detach() for p in group["params"]] for group in optimizer.param_groups
         ]
 
-    def __call__(self) -> bool:
+    def __call__(self, grads: list[torch.Tensor] | None = None) -> bool:
         if not self.enabled:
             return False
-        groups = self.optimizer.param_groups
-        grads = [[p.grad for p in group["params"]] for group in groups]
-        if any(g is None or g.is_sparse for gs in grads for g in gs):
+        if grads is None:
+            grads = [p.grad for p in self.parameters]
+        if any(g is None or g.is_sparse for g in grads):
             return False
-        if self.states is None:
-            state = self.optimizer.state  # a defaultdict: look up, do not create
-            self.states = [
-                [state[p] if p in state else {} for p in group["params"]]
-                for group in groups
-            ]
-            if not all(
-                self._has_state(group, s) for group, s in zip(groups, self.states)
-            ):
-                self.states = None
-                return False
+        if self.buffers is None and not self._bind_state():
+            return False
         update = self._sgd if self.is_sgd else self._adam
-        for group, params, group_grads, states in zip(
-            groups, self.params, grads, self.states
+        start = 0
+        for group, params, buffers in zip(
+            self.optimizer.param_groups, self.params, self.buffers
         ):
-            update(group, params, group_grads, states)
+            stop = start + len(params)
+            update(group, params, grads[start:stop], *buffers)
+            start = stop
         return True
 
-    def _has_state(self, group: dict, states: list[dict]) -> bool:
-        if self.is_sgd:
-            return group["momentum"] == 0 or all(
-                s.get("momentum_buffer") is not None for s in states
-            )
-        return all(len(s) > 0 for s in states)
-
-    @staticmethod
-    def _sgd(group: dict, params: list, grads: list, states: list[dict]) -> None:
-        momentum = group["momentum"]
-        if momentum != 0:
-            buffers = [s["momentum_buffer"] for s in states]
-            torch._foreach_mul_(buffers, momentum)
-            torch._foreach_add_(buffers, grads)
-            if group["nesterov"]:
-                grads = torch._foreach_add(grads, buffers, alpha=momentum)
+    def _bind_state(self) -> bool:
+        """Find the state tensors of every parameter; False if a step must create
+        them first."""
+        state = self.optimizer.state  # a defaultdict: look up, do not create
+        buffers = []
+        for group in self.optimizer.param_groups:
+            if self.is_sgd:
+                keys = ("momentum_buffer",) if group["momentum"] else ()
             else:
-                grads = buffers
-        torch._foreach_add_(params, grads, alpha=-group["lr"])
+                keys = ("step", "exp_avg", "exp_avg_sq")
+            states = [state[p] if p in state else {} for p in group["params"]]
+            lists = [[s.get(key) for s in states] for key in keys]
+            if any(t is None for tensors in lists for t in tensors):
+                return False
+            buffers.append(lists)
+        self.buffers = buffers
+        return True
 
     @staticmethod
-    def _adam(group: dict, params: list, grads: list, states: list[dict]) -> None:
-        beta1, beta2 = group["betas"]
-        exp_avgs = [s["exp_avg"] for s in states]
-        exp_avg_sqs = [s["exp_avg_sq"] for s in states]
-        steps = [s["step"] for s in states]
+    def _sgd(group: dict, params: list, grads: list, momentum_buffers=()) -> None:
+        torch._fused_sgd_(
+            params,
+            grads,
+            list(momentum_buffers),
+            weight_decay=group["weight_decay"],
+            momentum=group["momentum"],
+            lr=group["lr"],
+            dampening=group["dampening"],
+            nesterov=group["nesterov"],
+            maximize=group["maximize"],
+            is_first_step=False,
+        )
+
+    @staticmethod
+    def _adam(group, params, grads, steps, exp_avgs, exp_avg_sqs) -> None:
         torch._foreach_add_(steps, 1)
-        torch._foreach_lerp_(exp_avgs, grads, 1 - beta1)
-        torch._foreach_mul_(exp_avg_sqs, beta2)
-        torch._foreach_addcmul_(exp_avg_sqs, grads, grads, 1 - beta2)
-        counts = [step.item() for step in steps]
-        step_sizes = [-group["lr"] / (1 - beta1**t) for t in counts]
-        denominators = torch._foreach_sqrt(exp_avg_sqs)
-        torch._foreach_div_(denominators, [(1 - beta2**t) ** 0.5 for t in counts])
-        torch._foreach_add_(denominators, group["eps"])
-        torch._foreach_addcdiv_(params, exp_avgs, denominators, step_sizes)
+        beta1, beta2 = group["betas"]
+        torch._fused_adam_(
+            params,
+            grads,
+            exp_avgs,
+            exp_avg_sqs,
+            [],
+            steps,
+            amsgrad=False,
+            lr=group["lr"],
+            beta1=beta1,
+            beta2=beta2,
+            weight_decay=group["weight_decay"],
+            eps=group["eps"],
+            maximize=group["maximize"],
+        )

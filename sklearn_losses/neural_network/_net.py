@@ -14,7 +14,7 @@ from skorch.callbacks import Callback, EpochTimer
 from skorch.utils import FirstStepAccumulator, TeeGenerator
 
 from ..losses import Activation, Loss
-from ._fused import MLPPass, OptimizerStep, numpy_forward
+from ._fused import MLPPass, OptimizerStep, accumulate, numpy_forward
 from ._module import MLPModule
 
 
@@ -40,12 +40,19 @@ class TensorData(torch.utils.data.Dataset):
         return self.X[i], (self.target[i], weight)
 
 
+# Up to this many bytes of data, a shuffled epoch is gathered in one copy and cut
+# into slices: one gather per tensor and epoch costs less than one per batch.
+# Larger data is gathered batch by batch, never copied whole.
+_EPOCH_COPY_BYTES = 2**23
+
+
 class TensorBatches:
     """Mini-batches as slices of the dataset's tensors (skorch ``iterator_train``).
 
     Replaces the per-row ``Dataset`` indexing and ``DataLoader`` collation, the main
-    cost of training on tabular data. Shuffled batches gather rows with one
-    ``index_select`` per tensor and batch; the data itself is never copied per epoch.
+    cost of training on tabular data. A shuffled epoch of small data is gathered
+    once (one ``index_select`` per tensor) and sliced; larger data is gathered with
+    one ``index_select`` per tensor and batch, so it is never copied whole.
     Batches are ``(X, (target, weight))``, ``weight`` None when all weights are one.
     """
 
@@ -66,17 +73,23 @@ class TensorBatches:
 
     def __iter__(self):
         data, n, size = self.dataset, len(self.dataset), self.batch_size
-        X, target, weight = data.X, data.target, data.weight
-        if not self.shuffle:
-            for start in range(0, n, size):
-                stop = start + size
-                wb = None if weight is None else weight[start:stop]
-                yield X[start:stop], (target[start:stop], wb)
-            return
-        order = torch.randperm(n, generator=self.generator).to(X.device)
-        for rows in order.split(size):
-            wb = None if weight is None else weight.index_select(0, rows)
-            yield X.index_select(0, rows), (target.index_select(0, rows), wb)
+        tensors = [t for t in (data.X, data.target, data.weight) if t is not None]
+        if self.shuffle:
+            order = torch.randperm(n, generator=self.generator).to(data.X.device)
+            if sum(t.nbytes for t in tensors) > _EPOCH_COPY_BYTES:
+                for rows in order.split(size):
+                    yield self._batch([t.index_select(0, rows) for t in tensors])
+                return
+            tensors = [t.index_select(0, order) for t in tensors]
+        for batch in zip(*(t.split(size) for t in tensors)):
+            yield self._batch(batch)
+
+    def _batch(self, tensors):
+        if self.dataset.weight is None:
+            X, target = tensors
+            return X, (target, None)
+        X, target, weight = tensors
+        return X, (target, weight)
 
 
 class Criterion(torch.nn.Module):
@@ -89,6 +102,12 @@ class Criterion(torch.nn.Module):
 
     def forward(self, raw: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return self.loss.raw_loss(raw, target, self.activation)
+
+    def loss_gradient(
+        self, raw: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Weighted per-sample losses and their gradient (see ``raw_loss_gradient``)."""
+        return self.loss.raw_loss_gradient(raw, target, self.activation, weight)
 
 
 class _LastStepAccumulator(FirstStepAccumulator):
@@ -112,13 +131,14 @@ class Net(NeuralNet):
       mean weighted by batch size, as skorch's ``PassthroughScoring`` computes it)
       instead of per-batch history entries, and notifies ``on_batch_begin``/
       ``on_batch_end``/``on_grad_computed`` only if a callback implements them;
-    * ``train_step`` calls the optimizer without a closure (L-BFGS keeps skorch's
-      closure) and takes :class:`OptimizerStep` where it applies;
-    * ``train_step_single`` runs the built-in :class:`MLPModule` through
-      :class:`MLPPass`: autograd only differentiates the loss with respect to the
-      raw outputs; the network's backward, L2 term included, is written by hand. A
+    * the built-in :class:`MLPModule` trains without autograd: :class:`MLPPass`
+      runs its forward pass and a hand-written backward (L2 term included), and the
+      loss's ``raw_loss_gradient`` gives the gradient with respect to the raw
+      outputs (a closed form for the built-in losses, autograd for others). A
       user's own module goes through plain autograd;
-    * gradients come from the autograd engine directly (:func:`_gradients`).
+    * ``train_step`` calls the optimizer without a closure (L-BFGS keeps skorch's
+      closure) and takes :class:`OptimizerStep` where it applies, handing it the
+      gradients directly unless a callback wants to see them in ``.grad``.
     """
 
     def __init__(self, *args, alpha: float = 0.0, **kwargs):
@@ -146,34 +166,46 @@ class Net(NeuralNet):
         penalty = None
         if self.alpha:
             penalty = sum(p.square().sum() for p in self.penalized_)
-        return self._objective(y_pred, y_true, penalty)[0]
+        target, weight = y_true
+        values = self.criterion_(y_pred, target)
+        if weight is not None and values.ndim:
+            values = values * weight
+        return self._objective(values, target, weight, penalty)[0]
 
-    def _objective(self, y_pred, y_true, penalty: torch.Tensor | None):
+    def _objective(self, values, target, weight, penalty: torch.Tensor | None):
         """The batch objective and its normaliser (the batch's total weight).
 
-        ``penalty`` is ``||W||^2``, None without L2 term.
+        ``values`` are the per-sample losses, already weighted (or a custom loss's
+        batch mean); ``penalty`` is ``||W||^2``, None without L2 term.
         """
-        target, weight = y_true
-        per_sample = self.criterion_(y_pred, target)
         if weight is None:  # all weights one (see TensorData)
-            normaliser = len(target)
-            if penalty is None and per_sample.ndim:
-                return per_sample.mean(), normaliser  # sum / n, bit for bit
-            if per_sample.ndim == 0:  # a custom loss that already averages the batch
-                total = per_sample * normaliser
-            else:
-                total = per_sample.sum()
+            normaliser = target.shape[0]
+            if penalty is None and values.ndim:
+                return values.mean(), normaliser  # sum / n, bit for bit
+            total = values.sum() if values.ndim else values * normaliser
         else:
             weight_sum = weight.sum()
             # A batch whose weights are all zero contributes nothing (and no NaN).
             normaliser = torch.where(weight_sum > 0, weight_sum, torch.inf)
-            if per_sample.ndim == 0:
-                total = per_sample * weight_sum
-            else:
-                total = (per_sample * weight).sum()
+            total = values.sum() if values.ndim else values * weight_sum
         if penalty is not None:
             total = total + 0.5 * self.alpha * penalty
         return total / normaliser, normaliser
+
+    def _mlp_gradients(self, mlp: MLPPass, batch):
+        """The batch objective, the raw outputs and the parameter gradients of the
+        built-in MLP, computed without autograd."""
+        Xi, (target, weight) = batch
+        raw, inputs = mlp.forward(Xi)
+        values, gradient = self.criterion_.loss_gradient(raw, target, weight)
+        penalty = mlp.squared_norm() if self.alpha else None
+        loss, normaliser = self._objective(values, target, weight, penalty)
+        if values.ndim:  # a batch mean's gradient is already divided
+            gradient /= normaliser
+        grads = mlp.backward(
+            inputs, gradient, self.alpha / normaliser if self.alpha else None
+        )
+        return loss, raw, grads
 
     def get_train_step_accumulator(self):
         if isinstance(self.optimizer_, torch.optim.LBFGS):
@@ -194,7 +226,9 @@ class Net(NeuralNet):
                 if per_batch:
                     self.notify("on_batch_begin", batch=batch, training=training)
                 step = step_fn(batch, **fit_params)
-                loss = step["loss"].detach()  # no .item(): no device sync per batch
+                loss = step["loss"]  # no .item(): no device sync per batch
+                if loss.requires_grad:
+                    loss = loss.detach()
                 losses.append(loss)
                 sizes.append(batch[0].shape[0])
                 if per_batch:
@@ -217,14 +251,22 @@ class Net(NeuralNet):
         # Once per epoch, not once per batch (validation sets eval mode after one).
         if not (module.training and self.criterion_.training):
             self._set_training(True)
+        # MLPPass computes exactly MLPModule.forward; a subclass may not.
+        mlp = MLPPass(module) if type(module) is MLPModule else None
+        # Per-batch callbacks may change the optimizer between steps.
+        optimizer_step = None if per_batch else OptimizerStep(optimizer)
+        grad_callbacks = self._callbacks_implement("on_grad_computed")
         params = [p for group in optimizer.param_groups for p in group["params"]]
         self._epoch = _Epoch(
-            # MLPPass computes exactly MLPModule.forward; a subclass may not.
-            mlp=MLPPass(module) if type(module) is MLPModule else None,
+            mlp=mlp,
             params=params,
-            # Per-batch callbacks may change the optimizer between steps.
-            optimizer_step=None if per_batch else OptimizerStep(optimizer),
-            grad_callbacks=self._callbacks_implement("on_grad_computed"),
+            optimizer_step=optimizer_step,
+            grad_callbacks=grad_callbacks,
+            direct=mlp is not None
+            and optimizer_step is not None
+            and optimizer_step.enabled
+            and not grad_callbacks
+            and _same_tensors(params, mlp.parameters),
             one=torch.ones((), dtype=params[0].dtype, device=params[0].device)
             if params
             else None,
@@ -234,6 +276,14 @@ class Net(NeuralNet):
         epoch = getattr(self, "_epoch", None)
         if epoch is None or isinstance(self.optimizer_, torch.optim.LBFGS):
             return super().train_step(batch, **fit_params)  # closure re-evaluations
+        if epoch.direct and not fit_params:
+            # The gradients go to the optimizer step without passing through .grad.
+            loss, raw, grads = self._mlp_gradients(epoch.mlp, batch)
+            if not epoch.optimizer_step(grads):  # the first step creates the state
+                for p, grad in zip(epoch.params, grads):
+                    p.grad = grad
+                self.optimizer_.step()
+            return {"loss": loss, "y_pred": raw}
         for p in epoch.params:  # optimizer.zero_grad(set_to_none=True)
             p.grad = None
         step = self.train_step_single(batch, **fit_params)
@@ -251,27 +301,16 @@ class Net(NeuralNet):
     def train_step_single(self, batch, **fit_params):
         # skorch's version, without switching the module to training mode on every
         # batch (run_single_epoch does it once per epoch).
-        Xi, yi = batch
         epoch = getattr(self, "_epoch", None)
         mlp = None if epoch is None or fit_params else epoch.mlp
         if mlp is None:
+            Xi, yi = batch
             y_pred = self.infer(Xi, **fit_params)
             loss = self.get_loss(y_pred, yi, X=Xi, training=True)
             _backward(loss, None if epoch is None else epoch.one)
             return {"loss": loss, "y_pred": y_pred}
-        # Autograd differentiates only the loss with respect to the raw outputs;
-        # MLPPass does the network's backward, and adds the L2 term's gradient
-        # alpha W / normaliser (its value joins the loss as a constant).
-        raw, inputs = mlp.forward(Xi)
-        raw.requires_grad_()
-        penalty = mlp.squared_norm() if self.alpha else None
-        loss, normaliser = self._objective(raw, yi, penalty)
-        (grad,) = _gradients(loss, [raw], epoch.one)
-        mlp.backward(
-            inputs,
-            torch.zeros_like(raw) if grad is None else grad,
-            self.alpha / normaliser if self.alpha else None,
-        )
+        loss, raw, grads = self._mlp_gradients(mlp, batch)
+        accumulate(mlp.parameters, grads)
         return {"loss": loss, "y_pred": raw}
 
     def _callbacks_implement(self, *hooks: str) -> bool:
@@ -289,6 +328,8 @@ class _Epoch(NamedTuple):
     params: list[torch.Tensor]
     optimizer_step: OptimizerStep | None
     grad_callbacks: bool
+    #: the MLP's gradients go straight to ``optimizer_step``, not through ``.grad``
+    direct: bool
     one: torch.Tensor | None  # d loss / d loss
 
 
@@ -312,14 +353,8 @@ def _backward(loss: torch.Tensor, one: torch.Tensor | None = None) -> None:
         _ENGINE.run_backward((loss,), grad, False, False, (), True, True)
 
 
-def _gradients(
-    loss: torch.Tensor, inputs: list[torch.Tensor], one: torch.Tensor | None = None
-) -> tuple[torch.Tensor | None, ...]:
-    """``torch.autograd.grad(loss, inputs, allow_unused=True)``."""
-    if _ENGINE is None:
-        return torch.autograd.grad(loss, inputs, allow_unused=True)
-    grad = (_ones_like(loss, one),)
-    return _ENGINE.run_backward((loss,), grad, False, False, tuple(inputs), True, False)
+def _same_tensors(a: list[torch.Tensor], b: list[torch.Tensor]) -> bool:
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b))
 
 
 class ValidationSet:
