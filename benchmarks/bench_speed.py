@@ -88,20 +88,30 @@ def race(
     return list(rows.values())
 
 
-def per_call(fn: Callable[[], object], min_time: float = 0.2) -> float:
-    """Median seconds per call of a fast function (batches of calls, 5 batches)."""
-    fn()
-    calls, start = 1, time.perf_counter()
-    while time.perf_counter() - start < min_time / 5:
+def race_calls(
+    case: str, contenders: dict[str, Callable[[], object]], min_time: float, rounds: int
+) -> list[Row]:
+    """Seconds per call of fast functions, side by side: in each round every
+    contender runs a batch of calls (enough for ``min_time / rounds`` seconds), the
+    order rotating from round to round; each row is the median over the rounds."""
+    names = list(contenders)
+    calls = {}
+    for name, fn in contenders.items():
         fn()
-        calls += 1
-    batches = []
-    for _ in range(5):
-        start = time.perf_counter()
-        for _ in range(calls):
+        n, start = 1, time.perf_counter()
+        while time.perf_counter() - start < min_time / rounds:
             fn()
-        batches.append((time.perf_counter() - start) / calls)
-    return statistics.median(batches)
+            n += 1
+        calls[name] = n
+    rows = {name: Row(case, name) for name in names}
+    for i in range(rounds):
+        for name in names[i % len(names) :] + names[: i % len(names)]:
+            fn, n = contenders[name], calls[name]
+            start = time.perf_counter()
+            for _ in range(n):
+                fn()
+            rows[name].times.append((time.perf_counter() - start) / n)
+    return list(rows.values())
 
 
 # -- the torch baselines ---------------------------------------------------------------
@@ -272,14 +282,15 @@ def bench_predict(quick: bool) -> list[Row]:
     for n_rows in (1, 10_000):
         batch = X[2000 : 2000 + n_rows]
         for method in ("predict", "predict_proba"):
-            row = {
-                "scikit-learn": getattr(theirs, method),
-                "skorch NeuralNetClassifier": getattr(net, method),
-                "ours": getattr(ours, method),
+            contenders = {
+                "scikit-learn": partial(getattr(theirs, method), batch),
+                "skorch NeuralNetClassifier": partial(getattr(net, method), batch),
+                "ours": partial(getattr(ours, method), batch),
             }
-            for contender, fn in row.items():
-                seconds = per_call(partial(fn, batch), 0.05 if quick else 0.5)
-                rows.append(Row(f"{method}, {n_rows:,} rows", contender, [seconds]))
+            case = f"{method}, {n_rows:,} rows"
+            rows += race_calls(
+                case, contenders, 0.1 if quick else 2.0, 5 if quick else 21
+            )
     return rows
 
 

@@ -19,7 +19,7 @@ from skorch.callbacks import Callback
 from sklearn_losses import MLPClassifier, MLPRegressor
 from sklearn_losses.losses import get_loss, loss_names
 from sklearn_losses.neural_network import MLPModule, _net
-from sklearn_losses.neural_network._fused import OptimizerStep, numpy_forward
+from sklearn_losses.neural_network._fused import NumpyMLP, OptimizerStep
 from sklearn_losses.neural_network._net import TensorBatches, TensorData
 
 pytestmark = pytest.mark.filterwarnings(
@@ -254,7 +254,7 @@ def test_fast_prediction_equals_module_forward(activation, dtype, n_rows):
     assert uses_numpy == (n_rows < 100)
     with torch.no_grad():
         expected = module(torch.from_numpy(X_new)).numpy()
-    raw = model._raw_output(X_new).numpy()
+    raw = model._raw_output(X_new)
     assert raw.dtype == dtype
     tol = 1e-12 if dtype == np.float64 else 1e-5
     assert_allclose(raw, expected, rtol=tol, atol=tol)
@@ -264,9 +264,29 @@ def test_fast_prediction_equals_module_forward(activation, dtype, n_rows):
 
 
 def test_numpy_forward_only_for_the_builtin_module_on_cpu():
-    assert numpy_forward(MLPModule(3, 2, (4,)), n_rows=1) is not None
-    assert numpy_forward(AutogradMLP(3, 2, (4,)), n_rows=1) is None
-    assert numpy_forward(torch.nn.Linear(3, 2), n_rows=1) is None
+    assert NumpyMLP.of(MLPModule(3, 2, (4,))) is not None
+    assert NumpyMLP.of(AutogradMLP(3, 2, (4,))) is None
+    assert NumpyMLP.of(torch.nn.Linear(3, 2)) is None
+
+
+def test_numpy_forward_follows_the_weights():
+    rng = np.random.RandomState(0)
+    X, y = rng.standard_normal((60, 4)), rng.randint(3, size=60)
+    model = MLPClassifier(hidden_layer_sizes=(5,), max_iter=3, random_state=0)
+    model.fit(X, y)
+    row = X[:1]
+    before = model.predict_proba(row)
+    forward = model.net_.numpy_forward(1)
+    assert model.net_.numpy_forward(1) is forward  # reused between calls
+    model.partial_fit(X, y)  # in-place updates show through the views
+    after = model.predict_proba(row)
+    assert not np.allclose(before, after)
+    with torch.no_grad():
+        expected = torch.softmax(model.net_.module_(torch.from_numpy(row)), 1)
+    assert_allclose(after, expected.numpy(), rtol=1e-12)
+    model.net_.module_.float()  # new storage: the NumPy views are rebuilt
+    assert model.net_.numpy_forward(1) is not forward
+    assert model.predict_proba(row.astype(np.float32)).dtype == np.float32
 
 
 def test_per_batch_callbacks_still_see_every_batch():

@@ -379,7 +379,7 @@ class BaseMLP(BaseEstimator):
             return float((per_sample * weight).sum() / weight.sum())
 
         def score(raw):
-            return self._score_raw(raw, y_val, w_val)
+            return self._score_raw(raw.cpu().numpy(), y_val, w_val)
 
         return ValidationSet(self._to_tensor(X_val, dtype, device), evaluate, score)
 
@@ -452,9 +452,10 @@ class BaseMLP(BaseEstimator):
         )
         return tensor.to(device=device, dtype=dtype)
 
-    def _raw_output(self, X) -> torch.Tensor:
+    def _raw_output(self, X) -> np.ndarray:
         """Validated input through the network, in chunks, without autograd."""
-        check_is_fitted(self, "net_")
+        if not hasattr(self, "net_"):  # check_is_fitted's test, without its overhead
+            check_is_fitted(self, "net_")
         X = validate_data(
             self,
             X,
@@ -465,27 +466,24 @@ class BaseMLP(BaseEstimator):
         # The built-in MLP predicts a few rows in NumPy: on one row, torch's
         # per-operation overhead would be most of the cost (see Net.numpy_forward).
         forward = self.net_.numpy_forward(X.shape[0])
-        if forward is None:
-            module = self.net_.module_
-            param = next(module.parameters())
-            module.eval()
-            work = min(X.shape[0], _PREDICT_CHUNK) * self._n_weights()
+        if forward is not None and not sp.issparse(X):
+            return forward(X)
+        module = self.net_.module_
+        param = next(module.parameters())
+        module.eval()
+        work = min(X.shape[0], _PREDICT_CHUNK) * self._n_weights()
         outputs = []
-        for start in range(0, X.shape[0], _PREDICT_CHUNK):
-            chunk = X[start : start + _PREDICT_CHUNK]
-            if sp.issparse(chunk):
-                chunk = chunk.toarray()
-            if forward is not None:
-                outputs.append(torch.from_numpy(forward(chunk)))
-                continue
-            with torch.inference_mode(), _cpu_threads(param.device, work):
+        with torch.inference_mode(), _cpu_threads(param.device, work):
+            for start in range(0, X.shape[0], _PREDICT_CHUNK):
+                chunk = X[start : start + _PREDICT_CHUNK]
+                if sp.issparse(chunk):
+                    chunk = chunk.toarray()
                 chunk = self._to_tensor(chunk, param.dtype, param.device)
-                outputs.append(module(chunk))
-        return outputs[0] if len(outputs) == 1 else torch.cat(outputs)
+                outputs.append(module(chunk).cpu().numpy())
+        return outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
 
-    def _activated(self, raw: torch.Tensor) -> np.ndarray:
-        out = ACTIVATIONS[self.out_activation_].torch_fn(raw)
-        return out.cpu().numpy()
+    def _activated(self, raw: np.ndarray) -> np.ndarray:
+        return ACTIVATIONS[self.out_activation_].numpy_fn(raw)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -12,7 +12,6 @@ to the raw outputs, so every loss, custom ones included, keeps working.
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import partial
 
 import numpy as np
 import torch
@@ -123,37 +122,65 @@ def accumulate(params: list[torch.Tensor], grads: list[torch.Tensor]) -> None:
 _NUMPY_WORK = 2**16
 
 
-def numpy_forward(
-    module: torch.nn.Module, n_rows: int
-) -> Callable[[np.ndarray], np.ndarray] | None:
-    """``module``'s forward pass in NumPy to predict ``n_rows`` rows, or None.
+class NumpyMLP:
+    """The forward pass of an :class:`MLPModule` in NumPy, for predicting a few rows.
 
-    For the built-in :class:`MLPModule` on the CPU and few rows (a few dozen, for a
-    small network). Predicting one row costs Python and dispatch overhead, not
-    arithmetic, and NumPy's per-call overhead is a fraction of torch's (it is what
-    scikit-learn's own MLP pays). Larger inputs go through torch: NumPy's BLAS would
-    start its own threads, which then compete with torch's for the cores. The result
-    equals ``module(X)`` up to rounding (another BLAS library).
+    Predicting one row costs Python and dispatch overhead, not arithmetic, and
+    NumPy's per-call overhead is a fraction of torch's (it is what scikit-learn's
+    own MLP pays). The weights are NumPy views of the parameters, so in-place
+    updates (training steps, ``load_state_dict``) show through; :meth:`is_current`
+    tells when the parameters were given new storage (moved to another device or
+    dtype). The result equals ``module(X)`` up to rounding (another BLAS library).
     """
-    if type(module) is not MLPModule or module.layers[0].weight.device.type != "cpu":
-        return None
-    layers = [
-        (layer.weight.detach().numpy(), layer.bias.detach().numpy())
-        for layer in module.layers
-    ]
-    if n_rows * sum(W.size for W, _ in layers) >= _NUMPY_WORK:
-        return None
-    return partial(_numpy_mlp, layers, _NUMPY_ACTIVATIONS[module.activation])
 
+    def __init__(self, module: MLPModule):
+        self.module = module
+        self.parameters = mlp_parameters(module)
+        self._storage = _storage(self.parameters)
+        arrays = [p.detach().numpy() for p in self.parameters]
+        # (W^T, b) per layer: X @ W^T + b is what nn.Linear computes.
+        *self.hidden, self.output = [
+            (W.T, b) for W, b in zip(arrays[::2], arrays[1::2])
+        ]
+        self.dtype = arrays[0].dtype
+        self.activation = _NUMPY_ACTIVATIONS[module.activation]
+        #: multiply-adds per row
+        self.work = sum(W.size for W in arrays[::2])
 
-def _numpy_mlp(layers: list, activation: Callable | None, X: np.ndarray) -> np.ndarray:
-    X = X.astype(layers[0][0].dtype, copy=False)
-    for i, (W, b) in enumerate(layers):
-        X = X @ W.T
+    @classmethod
+    def of(cls, module: torch.nn.Module) -> NumpyMLP | None:
+        """The NumPy forward pass of ``module``: a built-in MLP on the CPU, or None."""
+        if type(module) is not MLPModule:
+            return None
+        if module.layers[0].weight.device.type != "cpu":
+            return None
+        return cls(module)
+
+    def is_current(self, module: torch.nn.Module) -> bool:
+        """Whether these views still are ``module``'s parameters."""
+        return module is self.module and _storage(self.parameters) == self._storage
+
+    def applies_to(self, n_rows: int) -> bool:
+        """Whether ``n_rows`` rows are few enough for NumPy's single thread."""
+        return n_rows * self.work < _NUMPY_WORK
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        if X.dtype != self.dtype:
+            X = X.astype(self.dtype)
+        activation = self.activation
+        for W_t, b in self.hidden:
+            X = X @ W_t
+            X += b
+            if activation is not None:
+                activation(X, out=X)
+        W_t, b = self.output
+        X = X @ W_t
         X += b
-        if activation is not None and i < len(layers) - 1:
-            activation(X, out=X)
-    return X
+        return X
+
+
+def _storage(params: list[torch.Tensor]) -> list[int]:
+    return [p.data_ptr() for p in params]
 
 
 def _relu(X: np.ndarray, out: np.ndarray) -> np.ndarray:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import torch
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
@@ -21,7 +20,6 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ..losses import ACTIVATIONS
 from ._base import _STOCHASTIC_SOLVERS, BaseMLP
 
 _COMMON_PARAMETERS = """
@@ -551,26 +549,20 @@ default=None
         loss = self._loss if hasattr(self, "_loss") else self._loss_or_none()
         return loss is None or bool(loss.probabilistic)
 
-    def _decision_from_raw(self, raw: torch.Tensor) -> np.ndarray:
-        scores = raw if self._loss.probabilistic else self._loss_activation(raw)
-        scores = scores.cpu().numpy()
+    def _decision_from_raw(self, raw: np.ndarray) -> np.ndarray:
+        scores = raw if self._loss.probabilistic else self._activated(raw)
         if self._task == "binary":
             return (
                 scores[:, 1] - scores[:, 0] if scores.shape[1] == 2 else scores.ravel()
             )
         return scores
 
-    def _loss_activation(self, raw):
-        return ACTIVATIONS[self.out_activation_].torch_fn(raw)
-
-    def _predict_from_raw(self, raw: torch.Tensor) -> np.ndarray:
+    def _predict_from_raw(self, raw: np.ndarray) -> np.ndarray:
         if self._task == "multilabel":
-            return (raw > 0).cpu().numpy().astype(int)
+            return (raw > 0).astype(int)
         if raw.shape[1] == 1:
-            index = (raw[:, 0] > 0).long()
-        else:
-            index = raw.argmax(dim=1)
-        return self.classes_[index.cpu().numpy()]
+            return self.classes_[(raw[:, 0] > 0).astype(np.intp)]
+        return self.classes_[raw.argmax(axis=1)]
 
     # -- hooks of BaseMLP -------------------------------------------------------------
     def _validate_input(self, X, y, incremental, reset):

@@ -14,7 +14,7 @@ from skorch.callbacks import Callback, EpochTimer
 from skorch.utils import FirstStepAccumulator, TeeGenerator
 
 from ..losses import Activation, Loss
-from ._fused import MLPPass, OptimizerStep, accumulate, numpy_forward
+from ._fused import MLPPass, NumpyMLP, OptimizerStep, accumulate
 from ._module import MLPModule
 
 
@@ -157,10 +157,13 @@ class Net(NeuralNet):
         self.penalized_ = [p for p in self.module_.parameters() if p.ndim > 1]
         return self
 
-    def numpy_forward(self, n_rows: int):
-        """The module's forward in NumPy to predict ``n_rows`` rows, or None (see
-        :func:`numpy_forward`)."""
-        return numpy_forward(self.module_, n_rows)
+    def numpy_forward(self, n_rows: int) -> NumpyMLP | None:
+        """The module's forward pass in NumPy to predict ``n_rows`` rows, or None
+        where torch is the better choice (see :class:`NumpyMLP`)."""
+        forward = getattr(self, "_numpy_forward", None)
+        if forward is None or not forward.is_current(self.module_):
+            forward = self._numpy_forward = NumpyMLP.of(self.module_)
+        return forward if forward is not None and forward.applies_to(n_rows) else None
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         penalty = None
