@@ -11,6 +11,7 @@ to the raw outputs, so every loss, custom ones included, keeps working.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import numpy as np
@@ -207,6 +208,7 @@ def _hooks_registered(optimizer: torch.optim.Optimizer) -> bool:
     )
 
 
+@functools.cache
 def _fused_cpu_kernels() -> bool:
     """Whether this torch has fused SGD and Adam kernels for the CPU (torch >= 2.4)."""
     try:
@@ -248,8 +250,9 @@ class OptimizerStep:
     the first step, which creates the state, torch older than 2.4); the caller then
     runs ``optimizer.step()``.
 
-    The gradients are the parameters' ``.grad``, or given to the call in the order
-    of :attr:`parameters`, which spares the training step storing them in ``.grad``.
+    The gradients are the parameters' ``.grad``, or given to the call (dense, in
+    the order of :attr:`parameters`), which spares the training step storing them
+    in ``.grad``.
     """
 
     def __init__(self, optimizer: torch.optim.Optimizer):
@@ -278,8 +281,8 @@ class OptimizerStep:
             return False
         if grads is None:
             grads = [p.grad for p in self.parameters]
-        if any(g is None or g.is_sparse for g in grads):
-            return False
+            if any(g is None or g.is_sparse for g in grads):
+                return False
         if self.buffers is None and not self._bind_state():
             return False
         update = self._sgd if self.is_sgd else self._adam
