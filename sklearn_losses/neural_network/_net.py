@@ -286,6 +286,8 @@ class Net(NeuralNet):
                 for p, grad in zip(epoch.params, grads):
                     p.grad = grad
                 self.optimizer_.step()
+                for p in epoch.params:  # no stale gradient left behind
+                    p.grad = None
             return {"loss": loss, "y_pred": raw}
         for p in epoch.params:  # optimizer.zero_grad(set_to_none=True)
             p.grad = None
