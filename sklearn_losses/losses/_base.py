@@ -130,7 +130,7 @@ class Loss(BaseEstimator):
         are weighted, ``loss = w * raw_loss(raw)`` and ``gradient`` is the gradient
         of ``loss.sum()``. The base class differentiates :meth:`raw_loss` with
         autograd; the built-in losses override it with closed forms (the training
-        step's hot path), which the tests check against this one.
+        step's hot path), which the tests check against autograd.
 
         Parameters
         ----------

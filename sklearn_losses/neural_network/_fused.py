@@ -1,12 +1,14 @@
-"""Fast paths of the training step: the built-in MLP's backward and the optimizer step.
+"""Fast paths of the built-in MLP: its training step and its prediction of a few rows.
 
 On small tabular batches a training step costs Python and dispatch overhead, not
 arithmetic. Autograd records and replays one node per ``Linear``, bias, transpose and
 activation; :class:`MLPPass` runs the same forward pass as ``MLPModule.forward`` (bit
 for bit: ``addmm`` is what ``nn.Linear`` calls) and a backward written by hand, the way
-scikit-learn's NumPy MLP does it. Autograd still differentiates the loss with respect
-to the raw outputs, so every loss, custom ones included, keeps working.
-:class:`OptimizerStep` replaces torch's per-parameter Python loops in SGD and Adam.
+scikit-learn's NumPy MLP does it, from the loss's gradient with respect to the raw
+outputs (``Loss.raw_loss_gradient``: a closed form for the built-in losses, autograd
+for the others, so every loss keeps working). :class:`OptimizerStep` replaces torch's
+per-parameter Python loops in SGD and Adam by its fused kernels, and
+:class:`NumpyMLP` predicts a few rows without torch.
 """
 
 from __future__ import annotations
