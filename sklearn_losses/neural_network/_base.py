@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
+from typing import NamedTuple
 
 import numpy as np
 import scipy.sparse as sp
@@ -79,6 +80,17 @@ def _resolve_device(device) -> torch.device:
             "machine; use device='cpu'."
         )
     return resolved
+
+
+class FitPlan(NamedTuple):
+    """A prepared fit (see ``BaseMLP._prepare_fit``): what training needs besides
+    the estimator's net."""
+
+    data: TensorData  # training rows, encoded targets, sample weights
+    monitor: SklearnStopping  # scikit-learn's rules, started for this fit
+    incremental: bool  # partial_fit
+    epochs: int  # epochs to train (at most)
+    device: torch.device
 
 
 def _same_loss(a: Loss, b: Loss) -> bool:
@@ -158,6 +170,17 @@ class BaseMLP(BaseEstimator):
 
     # -- fitting ----------------------------------------------------------------------
     def _fit(self, X, y, sample_weight=None, incremental=False, validation_data=None):
+        plan = self._prepare_fit(X, y, sample_weight, incremental, validation_data)
+        self._train_and_finish(plan)
+        return self
+
+    def _prepare_fit(
+        self, X, y, sample_weight=None, incremental=False, validation_data=None
+    ) -> FitPlan:
+        """Everything a fit does before training: validate and encode the data,
+        resolve the loss, build (or reuse) the net, split off the validation set and
+        make the tensors. Training a stack of networks (see ``_stack.py``) prepares
+        each estimator here, so its networks start as a plain fit's would."""
         hidden = _hidden_sizes(self.hidden_layer_sizes)
         device = _resolve_device(self.device)
         first_pass = not hasattr(self, "net_") or (
@@ -239,13 +262,18 @@ class BaseMLP(BaseEstimator):
                 net.initialize_optimizer()  # warm_start keeps weights, not the optimizer
             monitor.resume(len(data), validation)
         epochs = 1 if incremental or self.solver == "lbfgs" else self.max_iter
+        return FitPlan(data, monitor, incremental, epochs, device)
+
+    def _train_and_finish(self, plan: FitPlan) -> None:
+        """Train the prepared net for ``plan.epochs`` epochs and set the fitted
+        attributes."""
+        net, monitor = self.net_, plan.monitor
         try:
-            with _cpu_threads(device, net.batch_size * self._n_weights()):
-                net.partial_fit(data, None, epochs=epochs)
+            with _cpu_threads(plan.device, net.batch_size * self._n_weights()):
+                net.partial_fit(plan.data, None, epochs=plan.epochs)
         finally:
             monitor.validation = None  # do not keep the validation data in the model
-        self._finish_fit(monitor, incremental)
-        return self
+        self._finish_fit(monitor, plan.incremental)
 
     def _build_net(self, n_features, hidden, n_outputs, dtype, device, seed) -> Net:
         generator = torch.Generator().manual_seed(seed)

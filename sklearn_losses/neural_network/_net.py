@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import math
 import time
+from contextlib import contextmanager
 from typing import NamedTuple
 
 import numpy as np
@@ -117,6 +119,22 @@ class _LastStepAccumulator(FirstStepAccumulator):
         self.step = step
 
 
+# Set while a stack of networks is prepared (see _stack.py): the stack has its own
+# optimizer, and a process's first torch optimizer costs seconds (it imports
+# torch._dynamo), so each net makes its own only when something asks for it.
+_DEFER_OPTIMIZER = contextvars.ContextVar("defer_optimizer", default=False)
+
+
+@contextmanager
+def deferred_optimizers():
+    """Nets initialised in this context make their optimizer on first use."""
+    token = _DEFER_OPTIMIZER.set(True)
+    try:
+        yield
+    finally:
+        _DEFER_OPTIMIZER.reset(token)
+
+
 class Net(NeuralNet):
     """A skorch ``NeuralNet`` minimising ``(sum_i w_i l_i + alpha/2 ||W||^2) / sum_i w_i``.
 
@@ -144,6 +162,30 @@ class Net(NeuralNet):
     def __init__(self, *args, alpha: float = 0.0, **kwargs):
         super().__init__(*args, **kwargs)
         self.alpha = alpha
+
+    def initialize_optimizer(self, *args, **kwargs):
+        if _DEFER_OPTIMIZER.get():
+            # Made by __getattr__ on first use, then given this state (parameter
+            # index -> state dict; a stack writes its optimizer's state here).
+            self.deferred_optimizer_state_ = {}
+            if "optimizer" not in self.prefixes_:  # as setting optimizer_ would
+                self._register_attribute("optimizer_", None)
+            return self
+        self.__dict__.pop("deferred_optimizer_state_", None)
+        return super().initialize_optimizer(*args, **kwargs)
+
+    def __getattr__(self, name):
+        if name == "optimizer_" and "deferred_optimizer_state_" in self.__dict__:
+            state = self.__dict__.pop("deferred_optimizer_state_")
+            self._initialize_optimizer()
+            optimizer = self.__dict__["optimizer_"]
+            params = [p for g in optimizer.param_groups for p in g["params"]]
+            for index, values in state.items():
+                optimizer.state[params[index]] = values
+            return optimizer
+        raise AttributeError(
+            f"{type(self).__name__!r} object has no attribute {name!r}"
+        )
 
     @property
     def _default_callbacks(self):

@@ -1,0 +1,650 @@
+"""Training many networks of one architecture at once: a stack.
+
+A cross-validated loss search trains candidates x folds small networks. On tabular
+data a training step of one of them costs dispatch and Python overhead, not
+arithmetic, so :func:`fit_stack` trains them together: the parameters of the K
+networks are stacked along a first axis and every layer is one batched matrix
+product (``torch.baddbmm``/``torch.bmm``). Each network keeps what a plain fit gives
+it: its own rows, sample weights, loss, ``alpha``, learning rate, random stream and
+stopping rule.
+
+Each estimator is prepared by ``BaseMLP._prepare_fit`` (the first half of ``fit``:
+validation, target encoding, the net built with its initialisation, the validation
+split, the tensors) and finished by ``BaseMLP._finish_fit``, the same code a plain
+fit runs, so the fitted estimators carry the same attributes. Between the two, the
+stack repeats the training step of ``Net`` (``MLPPass`` and the fused optimizer
+steps) on all networks at once:
+
+* every epoch each network draws its own permutation of its rows with its own
+  generator, as ``TensorBatches`` does; networks whose folds have different numbers
+  of rows get padding rows of weight zero and, after their last batch, steps that
+  leave them unchanged;
+* the batch objective is ``(sum_i w_i l_i + alpha/2 ||W||^2) / sum_i w_i`` per
+  network; each loss computes its closed-form gradient on the raw outputs of the
+  networks that use it;
+* SGD (momentum, Nesterov) and Adam update all networks with a handful of tensor
+  operations on one flat ``(K, n_parameters)`` tensor;
+* at the end of each epoch each network's ``SklearnStopping`` applies scikit-learn's
+  rules (loss curve, ``n_iter_no_change``/``tol``, early stopping and its best
+  weights, learning-rate schedules); a network that stops leaves the stack.
+
+Only public torch operations are used. Estimators that cannot train this way (L-BFGS,
+a user's own module, a custom loss, a GPU) are fitted one by one.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from contextlib import nullcontext
+from types import SimpleNamespace
+from typing import NamedTuple
+
+import torch
+from sklearn import config_context
+
+from ..losses import ACTIVATIONS, Loss
+from ..losses._custom import CustomLoss
+from ._base import BaseMLP, FitPlan, _cpu_threads
+from ._module import MLPModule
+from ._net import deferred_optimizers
+
+
+class StackFailure(NamedTuple):
+    """The exception a member's preparation, training or finishing raised."""
+
+    error: BaseException
+
+
+def can_stack(estimator) -> bool:
+    """Whether ``estimator``'s parameters allow training it in a stack.
+
+    The loss and the built module are checked again after preparation; an estimator
+    that passes here may still be fitted alone.
+    """
+    return (
+        isinstance(estimator, BaseMLP)
+        and estimator.solver in ("sgd", "adam")
+        and not estimator.warm_start
+        and _is_cpu(estimator.device)
+    )
+
+
+def fit_stack(
+    estimators: Sequence[BaseMLP],
+    datasets: Sequence[tuple],
+) -> list[StackFailure | None]:
+    """Fit each estimator on its data as ``estimator.fit`` would.
+
+    Parameters
+    ----------
+    estimators : sequence of MLPRegressor or MLPClassifier
+        Unfitted estimators (or ones to refit from scratch).
+    datasets : sequence of tuples ``(X, y)`` or ``(X, y, sample_weight)``
+        The training data of each estimator.
+
+    Returns
+    -------
+    failures : list
+        Per estimator, None, or a :class:`StackFailure` with the exception its fit
+        raised (the other estimators are fitted all the same).
+    """
+    failures: list[StackFailure | None] = [None] * len(estimators)
+    members: list[_Member] = []
+    for i, (estimator, data) in enumerate(zip(estimators, datasets)):
+        X, y, *weight = data
+        try:
+            # What fit's _fit_context does: validate once, skip nested validation.
+            estimator._validate_params()
+            with config_context(skip_parameter_validation=True), _defer(estimator):
+                plan = estimator._prepare_fit(X, y, weight[0] if weight else None)
+        except Exception as exc:  # noqa: BLE001 - reported per estimator
+            failures[i] = StackFailure(exc)
+            continue
+        if can_stack(estimator) and _stackable_plan(estimator, plan):
+            members.append(_Member(i, estimator, plan))
+            continue
+        try:  # trained alone, as fit would
+            with config_context(skip_parameter_validation=True):
+                estimator._train_and_finish(plan)
+        except Exception as exc:  # noqa: BLE001
+            failures[i] = StackFailure(exc)
+
+    groups: dict[tuple, list[_Member]] = {}
+    for member in members:
+        groups.setdefault(_architecture(member), []).append(member)
+    for group in groups.values():
+        for member, error in _Stack(group).train():
+            if error is None:
+                error = _finish(member)
+            if error is not None:
+                failures[member.index] = StackFailure(error)
+    return failures
+
+
+def _defer(estimator):
+    """Leave the torch optimizer of a network that will train in a stack unmade."""
+    return deferred_optimizers() if can_stack(estimator) else nullcontext()
+
+
+# -- what can be stacked ------------------------------------------------------------------
+def _is_cpu(device) -> bool:
+    try:
+        return torch.device(device).type == "cpu"
+    except (RuntimeError, TypeError):
+        return False
+
+
+def _builtin_loss(loss: Loss) -> bool:
+    """A loss of this package: pointwise, with its gradient on raw outputs."""
+    module = type(loss).__module__
+    return module.startswith("sklearn_losses.losses") and not isinstance(
+        loss, CustomLoss
+    )
+
+
+def _stackable_plan(estimator: BaseMLP, plan: FitPlan) -> bool:
+    net = estimator.net_
+    return (
+        type(net.module_) is MLPModule
+        and _builtin_loss(estimator._loss)
+        and plan.data.X.layout == torch.strided
+        and plan.data.X.device.type == "cpu"
+        and not plan.incremental
+    )
+
+
+class _Member(NamedTuple):
+    index: int
+    estimator: BaseMLP
+    plan: FitPlan
+
+
+def _architecture(member: _Member) -> tuple:
+    """What networks trained in one stack must share."""
+    estimator, net = member.estimator, member.estimator.net_
+    module = net.module_
+    shapes = tuple(tuple(layer.weight.shape) for layer in module.layers)
+    solver = estimator.solver
+    if solver == "sgd":
+        rule = ("sgd", bool(estimator.nesterovs_momentum and estimator.momentum > 0))
+    else:
+        rule = ("adam", estimator.beta_1, estimator.beta_2, estimator.epsilon)
+    return (
+        shapes,
+        module.activation,
+        module.layers[0].weight.dtype,
+        net.batch_size,
+        rule,
+    )
+
+
+def _loss_key(member: _Member) -> tuple:
+    loss = member.estimator._loss
+    return (type(loss).__qualname__, repr(loss), member.estimator.out_activation_)
+
+
+def _finish(member: _Member) -> BaseException | None:
+    estimator, plan = member.estimator, member.plan
+    plan.monitor.validation = None  # do not keep the validation data in the model
+    try:
+        with config_context(skip_parameter_validation=True):
+            estimator._finish_fit(plan.monitor, plan.incremental)
+    except Exception as exc:  # noqa: BLE001
+        return exc
+    return None
+
+
+# -- the stack ----------------------------------------------------------------------------
+_aten = torch.ops.aten
+# Derivatives of the hidden activations from their outputs: the kernels autograd
+# runs for these layers (and MLPPass too).
+_HIDDEN_BACKWARD = {
+    "identity": None,
+    "relu": lambda grad, out: _aten.threshold_backward.default(grad, out, 0),
+    "tanh": _aten.tanh_backward.default,
+    "logistic": _aten.sigmoid_backward.default,
+}
+_HIDDEN_FORWARD = {
+    "identity": None,
+    "relu": torch.relu_,
+    "tanh": torch.tanh_,
+    "logistic": torch.sigmoid_,
+}
+
+
+class _Arena:
+    """The parameters of K networks (or their gradients, or optimizer state) in one
+    flat tensor.
+
+    Each layer's weights form one contiguous ``(K, fan_out, fan_in)`` block (the
+    layout of ``nn.Linear``), then each layer's biases one ``(K, 1, fan_out)`` block,
+    so batched products read and write them directly, and an optimizer step is a
+    few element-wise operations on the whole flat tensor. ``owner`` maps each
+    element to its network, to spread per-network values over the elements.
+    """
+
+    def __init__(self, shapes: Sequence[tuple[int, int]], K: int):
+        self.shapes, self.K = list(shapes), K
+        blocks = [(K, o, i) for o, i in self.shapes] + [(K, 1, o) for o, _ in shapes]
+        self.blocks = blocks
+        self.sizes = [math.prod(b) for b in blocks]
+        self.size = sum(self.sizes)
+        self.n_weights = sum(self.sizes[: len(shapes)])
+        self.owner = torch.cat(
+            [torch.arange(K).repeat_interleave(n // K) for n in self.sizes]
+        )
+
+    def views(self, flat: torch.Tensor) -> tuple[list, list]:
+        """``(weights, biases)``: per layer, ``(K, fan_out, fan_in)`` and
+        ``(K, 1, fan_out)`` views of ``flat``."""
+        views = [
+            part.view(block) for part, block in zip(flat.split(self.sizes), self.blocks)
+        ]
+        L = len(self.shapes)
+        return views[:L], views[L:]
+
+    def spread(self, values: torch.Tensor) -> torch.Tensor:
+        """Per-network values ``(K,)`` as one value per element."""
+        return values.index_select(0, self.owner)
+
+    def gather(self, modules: Sequence[MLPModule], dtype) -> torch.Tensor:
+        layers = [m.layers for m in modules]
+        parts = [
+            torch.stack([ls[i].weight.detach() for ls in layers]).reshape(-1)
+            for i in range(len(self.shapes))
+        ]
+        parts += [
+            torch.stack([ls[i].bias.detach() for ls in layers]).reshape(-1)
+            for i in range(len(self.shapes))
+        ]
+        return torch.cat(parts).to(dtype)
+
+    def select(self, flat: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+        """The networks ``keep`` of ``flat``, in a new arena's layout."""
+        return torch.cat(
+            [
+                part.view(self.K, -1).index_select(0, keep).reshape(-1)
+                for part in flat.split(self.sizes)
+            ]
+        )
+
+    def network(self, flat: torch.Tensor, k: int) -> list[torch.Tensor]:
+        """``[W_1, b_1, ..., W_L, b_L]`` of network ``k`` (copies)."""
+        weights, biases = self.views(flat)
+        out = []
+        for W, b in zip(weights, biases):
+            out += [W[k].clone(), b[k, 0].clone()]
+        return out
+
+    @torch.no_grad()
+    def scatter(self, flat: torch.Tensor, k: int, module: MLPModule) -> None:
+        weights, biases = self.views(flat)
+        for layer, W, b in zip(module.layers, weights, biases):
+            layer.weight.copy_(W[k])
+            layer.bias.copy_(b[k, 0])
+
+
+class _LossGroup(NamedTuple):
+    start: int
+    stop: int
+    loss: Loss
+    activation: object
+
+
+class _Stack:
+    """K networks of one architecture, trained until each has stopped."""
+
+    def __init__(self, members: list[_Member]):
+        keys = {id(m): _loss_key(m) for m in members}
+        members = sorted(members, key=lambda m: keys[id(m)])  # one loss side by side
+        self.members = members
+        self.loss_keys = [keys[id(m)] for m in members]
+        first = members[0].estimator
+        module = first.net_.module_
+        self.shapes = [tuple(layer.weight.shape) for layer in module.layers]
+        self.forward_activation = _HIDDEN_FORWARD[module.activation]
+        self.backward_activation = _HIDDEN_BACKWARD[module.activation]
+        self.dtype = module.layers[0].weight.dtype
+        self.batch_size = first.net_.batch_size
+        self.solver = first.solver
+        self.nesterov = bool(first.nesterovs_momentum and first.momentum > 0)
+        self.betas = (first.beta_1, first.beta_2)
+        self.epsilon = first.epsilon
+
+    def train(self) -> list[tuple[_Member, BaseException | None]]:
+        """Train every member; per member, the exception its training raised."""
+        members = self.members
+        errors: list[BaseException | None] = [None] * len(members)
+        n_weights = sum(o * i + o for o, i in self.shapes)
+        work = len(members) * self.batch_size * n_weights
+        with torch.no_grad(), _cpu_threads(torch.device("cpu"), work):
+            self._train(errors)
+        return list(zip(members, errors))
+
+    # -- setting up ----------------------------------------------------------------------
+    def _column(self, values) -> torch.Tensor:
+        return torch.tensor(values, dtype=self.dtype)
+
+    def _set_active(self, active: list[int], params, state) -> None:
+        """(Re)build the arena, hyperparameters and loss groups for ``active``."""
+        self.active = active
+        if not active:
+            return
+        members = [self.members[i] for i in active]
+        self.active = active
+        self.arena = arena = _Arena(self.shapes, len(active))
+        self.params, self.state = params, state
+        self.alpha = self._column([float(m.estimator.alpha) for m in members])
+        self.any_alpha = bool((self.alpha > 0).any())
+        self.lr = self._column([self.lrs[i] for i in active])
+        self.momentum = self._column([float(m.estimator.momentum) for m in members])
+        self.hyper = {}  # per-element vectors, by the mask of networks that step
+        self.groups = self._loss_groups(active)
+        self.views = arena.views(params)
+        self.grads = torch.empty_like(params)  # every step's gradients, reused
+        self.grad_views = arena.views(self.grads)
+
+    def _hyperparameters(self, mask: tuple[bool, ...] | None) -> dict:
+        """Per-element learning rates (and momenta), zero where a network sits out
+        this step: its update and optimizer state then stay as they are."""
+        cached = self.hyper.get(mask)
+        if cached is not None:
+            return cached
+        arena = self.arena
+        lr, momentum = self.lr, self.momentum
+        if mask is not None:
+            taking_part = torch.tensor(mask)
+            lr = torch.where(taking_part, lr, 0.0)
+            # SGD: a momentum of one keeps the buffer (its gradient is zero).
+            momentum = torch.where(taking_part, momentum, 1.0)
+        values = {"lr": arena.spread(lr), "taking_part": None}
+        if self.solver == "sgd":
+            values["momentum"] = arena.spread(momentum)
+        else:
+            beta1, beta2 = self.betas
+            part = 1.0 if mask is None else torch.tensor(mask, dtype=self.dtype)
+            values["taking_part"] = part
+            if mask is None:
+                values["lerp"], values["beta2"] = 1.0 - beta1, beta2
+            else:
+                values["lerp"] = arena.spread(part * (1.0 - beta1))
+                values["beta2"] = arena.spread(torch.where(part > 0, beta2, 1.0))
+        self.hyper[mask] = values
+        return values
+
+    def _loss_groups(self, active: list[int]) -> list[_LossGroup]:
+        groups: list[_LossGroup] = []
+        previous = None
+        for position, i in enumerate(active):
+            key = self.loss_keys[i]
+            if key != previous:
+                estimator = self.members[i].estimator
+                activation = ACTIVATIONS[estimator.out_activation_]
+                group = _LossGroup(position, position + 1, estimator._loss, activation)
+                groups.append(group)
+                previous = key
+            else:
+                groups[-1] = groups[-1]._replace(stop=position + 1)
+        return groups
+
+    def _padded(self, tensors, n_max, fill_zero=False) -> torch.Tensor:
+        """The tensors stacked as ``(K * (n_max + 1), ...)`` blocks; each block ends
+        with padding rows (copies of its first row, or zeros)."""
+        blocks = []
+        for t in tensors:
+            n = t.shape[0]
+            filler = torch.zeros_like(t[:1]) if fill_zero else t[:1]
+            blocks.append(t)
+            blocks.append(filler.expand(n_max + 1 - n, *t.shape[1:]))
+        return torch.cat(blocks)
+
+    # -- training --------------------------------------------------------------------------
+    def _train(self, errors) -> None:
+        members = self.members
+        K, B, dtype = len(members), self.batch_size, self.dtype
+        self.lrs = [float(m.estimator.learning_rate_init) for m in members]
+        arena = _Arena(self.shapes, K)
+        params = arena.gather([m.estimator.net_.module_ for m in members], dtype)
+        if self.solver == "sgd":
+            state = [torch.zeros_like(params)]  # momentum buffers
+        else:  # step per network, first and second moments
+            state = [torch.zeros(K, dtype=dtype)]
+            state += [torch.zeros_like(params), torch.zeros_like(params)]
+        self._set_active(list(range(K)), params, state)
+
+        # Data: each network's rows, padded to one length with rows of weight zero.
+        datasets = [m.plan.data for m in members]
+        n_rows = [len(d) for d in datasets]
+        n_max = max(n_rows)
+        X = self._padded([d.X for d in datasets], n_max)
+        target = self._padded([d.target for d in datasets], n_max)
+        ones = [torch.ones(len(d), dtype=dtype) for d in datasets]
+        weight = self._padded(
+            [w if d.weight is None else d.weight for w, d in zip(ones, datasets)],
+            n_max,
+            fill_zero=True,
+        )
+        n_batches = [math.ceil(n / B) for n in n_rows]
+        nets = [m.estimator.net_ for m in members]
+        monitors = [m.plan.monitor for m in members]
+        generators = [net.get_params_for("iterator_train")["generator"] for net in nets]
+
+        epoch = 0
+        while self.active:
+            epoch += 1
+            active = self.active
+            k_now = len(active)
+            nb = max(n_batches[i] for i in active)
+            length = nb * B
+            orders = []
+            for i in active:
+                n = n_rows[i]
+                if members[i].estimator.shuffle:  # as TensorBatches draws it
+                    rows = torch.randperm(n, generator=generators[i])
+                else:
+                    rows = torch.arange(n)
+                # rows of block i of the padded tensors; n_max is a padding row
+                rows = torch.cat([rows, rows.new_full((length - n,), n_max)])
+                orders.append(rows.add_(i * (n_max + 1)))
+            # (nb, K, B): step j reads one contiguous (K, B, ...) slab
+            index = torch.stack(orders).view(k_now, nb, B).transpose(0, 1).reshape(-1)
+            X_epoch = X.index_select(0, index).view(nb, k_now, B, -1)
+            t_epoch = target.index_select(0, index)
+            t_epoch = t_epoch.view(nb, k_now, B, *target.shape[1:])
+            w_epoch = weight.index_select(0, index).view(nb, k_now, B)
+            weight_sum = w_epoch.sum(2)  # (nb, K)
+            # A batch whose weights are all zero (and a network that sits out a
+            # step) contributes nothing, and no NaN.
+            normaliser = torch.where(weight_sum > 0, weight_sum, torch.inf)
+            inverse = (1.0 / normaliser).view(nb, k_now, 1, 1)
+            l2 = self.alpha * inverse if self.any_alpha else None
+            sums = torch.empty((nb, k_now), dtype=dtype)
+            penalties = torch.zeros((nb, k_now), dtype=dtype)
+            taking_part = [[j < n_batches[i] for i in active] for j in range(nb)]
+
+            for j in range(nb):
+                mask = None if all(taking_part[j]) else tuple(taking_part[j])
+                self._step(
+                    X_epoch[j], t_epoch[j], w_epoch[j], inverse[j],
+                    None if l2 is None else l2[j], sums[j], penalties[j],
+                    self._hyperparameters(mask),
+                )  # fmt: skip
+
+            # The epoch's training loss: batch objectives averaged by batch size.
+            counts = torch.tensor(
+                [
+                    [min(max(n_rows[i] - j * B, 0), B) for i in active]
+                    for j in range(nb)
+                ],
+                dtype=torch.float64,
+            )
+            batch_losses = (sums + 0.5 * self.alpha * penalties) / normaliser
+            batch_losses = torch.where(counts > 0, batch_losses.to(torch.float64), 0.0)
+            epoch_losses = ((batch_losses * counts).sum(0) / counts.sum(0)).tolist()
+            stopped = []
+            for position, i in enumerate(active):
+                finished, error = self._end_epoch(
+                    i, position, epoch_losses[position], n_batches[i], nets[i],
+                    monitors[i], members[i].plan.epochs, epoch,
+                )  # fmt: skip
+                if finished:
+                    errors[i] = error
+                    stopped.append(position)
+                    self._write_back(i, position, nets[i])
+            if stopped:
+                keep = [p for p in range(k_now) if p not in stopped]
+                index = torch.tensor(keep, dtype=torch.int64)
+                arena = self.arena
+                params = arena.select(self.params, index)
+                if self.solver == "sgd":
+                    state = [arena.select(self.state[0], index)]
+                else:
+                    step, *moments = self.state
+                    state = [step.index_select(0, index)]
+                    state += [arena.select(m, index) for m in moments]
+                self._set_active([active[p] for p in keep], params, state)
+
+    def _step(self, X, target, weight, inverse, l2, sums, penalty, hyper) -> None:
+        """Forward, loss gradients, backward and optimizer step of every network.
+
+        Writes each network's summed weighted loss into ``sums`` and ``||W||^2``
+        into ``penalty`` (with an L2 term).
+        """
+        weights, biases = self.views
+        activation = self.forward_activation
+        inputs = [X]
+        h = X
+        for W, b in zip(weights[:-1], biases[:-1]):
+            h = torch.baddbmm(b, h, W.transpose(1, 2))
+            if activation is not None:
+                activation(h)
+            inputs.append(h)
+        raw = torch.baddbmm(biases[-1], h, weights[-1].transpose(1, 2))
+
+        K, B, n_out = raw.shape
+        groups = self.groups
+        if len(groups) == 1:
+            values, grad = groups[0].loss.raw_loss_gradient(
+                raw.view(K * B, n_out),
+                target.reshape(K * B, *target.shape[2:]),
+                groups[0].activation,
+                weight.reshape(K * B),
+            )
+        else:
+            value_parts, grad_parts = [], []
+            for group in groups:
+                span = slice(group.start, group.stop)
+                rows = (group.stop - group.start) * B
+                values, grad = group.loss.raw_loss_gradient(
+                    raw[span].reshape(rows, n_out),
+                    target[span].reshape(rows, *target.shape[2:]),
+                    group.activation,
+                    weight[span].reshape(rows),
+                )
+                value_parts.append(values)
+                grad_parts.append(grad)
+            values, grad = torch.cat(value_parts), torch.cat(grad_parts)
+        torch.sum(values.view(K, B), 1, out=sums)
+        grad = grad.view(K, B, n_out).mul_(inverse)
+
+        grads = self.grads
+        grad_weights, grad_biases = self.grad_views
+        backward = self.backward_activation
+        for k in range(len(weights) - 1, -1, -1):
+            torch.bmm(grad.transpose(1, 2), inputs[k], out=grad_weights[k])
+            torch.sum(grad, 1, keepdim=True, out=grad_biases[k])
+            if k > 0:
+                grad = torch.bmm(grad, weights[k])
+                if backward is not None:
+                    grad = backward(grad, inputs[k])
+        if l2 is not None:
+            l2 = l2.view(K, 1, 1)
+            for W, grad_W in zip(weights, grad_weights):
+                penalty.add_(W.square().sum((1, 2)))
+                grad_W.addcmul_(W, l2)
+        self._update(grads, hyper)
+
+    def _update(self, grads, hyper) -> None:
+        params = self.params
+        if self.solver == "sgd":
+            (buffer,) = self.state
+            buffer.mul_(hyper["momentum"]).add_(grads)
+            update = (
+                grads.addcmul(hyper["momentum"], buffer) if self.nesterov else buffer
+            )
+            params.addcmul_(update, hyper["lr"], value=-1.0)
+            return
+        step, exp_avg, exp_avg_sq = self.state
+        beta1, beta2 = self.betas
+        step.add_(hyper["taking_part"])
+        exp_avg.lerp_(grads, hyper["lerp"])
+        exp_avg_sq.mul_(hyper["beta2"]).addcmul_(grads, grads, value=1.0 - beta2)
+        bias_correction1 = 1.0 - torch.pow(beta1, step)
+        bias_correction2_sqrt = (1.0 - torch.pow(beta2, step)).sqrt_()
+        step_size = self.arena.spread(1.0 / bias_correction1)
+        denom = exp_avg_sq.sqrt().div_(self.arena.spread(bias_correction2_sqrt))
+        denom.add_(self.epsilon)
+        params.addcmul_(exp_avg.div(denom).mul_(step_size), hyper["lr"], value=-1.0)
+
+    # -- the end of an epoch: scikit-learn's rules, per network --------------------------
+    def _end_epoch(
+        self, i, position, loss, n_batches, net, monitor, max_epochs, epoch
+    ) -> tuple[bool, BaseException | None]:
+        """Apply network ``i``'s stopping rule. Returns (finished, error)."""
+        history = net.history
+        history.new_epoch()
+        history.record("epoch", len(history))
+        history.record("train_loss", loss)
+        history.record("train_batch_count", n_batches)
+        if monitor.validation is not None:  # the rule evaluates the module itself
+            self.arena.scatter(self.params, position, net.module_)
+        # The rule reads the loss and the module, and may set a new learning rate.
+        group = {"lr": self.lrs[i]}
+        view = SimpleNamespace(
+            history=history,
+            module_=net.module_,
+            optimizer_=SimpleNamespace(param_groups=[group]),
+        )
+        try:
+            monitor.on_epoch_end(view)
+        except KeyboardInterrupt:  # the rule stopped training
+            return True, None
+        except Exception as exc:  # noqa: BLE001 - a diverged network
+            return True, exc
+        finally:
+            monitor.epoch_start = time.perf_counter()
+        if group["lr"] != self.lrs[i]:
+            self.lrs[i] = group["lr"]
+            self.lr[position] = group["lr"]
+            self.hyper = {}
+        return epoch >= max_epochs, None
+
+    def _write_back(self, i, position, net) -> None:
+        """Copy network ``i``'s parameters and optimizer state into its net."""
+        arena = self.arena
+        arena.scatter(self.params, position, net.module_)
+        if self.solver == "sgd":
+            if not self.members[i].estimator.momentum:
+                return
+            states = [
+                {"momentum_buffer": b} for b in arena.network(self.state[0], position)
+            ]
+        else:
+            step = torch.tensor(float(self.state[0][position]), dtype=torch.float32)
+            states = [
+                {"step": step.clone(), "exp_avg": m, "exp_avg_sq": v}
+                for m, v in zip(
+                    arena.network(self.state[1], position),
+                    arena.network(self.state[2], position),
+                )
+            ]
+        deferred = net.__dict__.get("deferred_optimizer_state_")
+        if deferred is not None:  # the optimizer is made on first use
+            deferred.update(enumerate(states))
+            return
+        optimizer = net.optimizer_
+        params = [p for g in optimizer.param_groups for p in g["params"]]
+        for p, values in zip(params, states):
+            optimizer.state[p] = values
