@@ -1,6 +1,6 @@
 """sklearn-losses: the loss of a neural network as a scikit-learn hyperparameter."""
 
-from . import losses, metrics
+from . import losses, metrics, model_selection
 from .compare import compare_losses
 from .losses import get_loss
 from .neural_network import MLPClassifier, MLPRegressor, skops_trusted_types
@@ -21,5 +21,6 @@ __all__ = [
     "make_loss_scorer",
     "skops_trusted_types",
     "metrics",
+    "model_selection",
     "__version__",
 ]

@@ -459,7 +459,7 @@ class _Stack:
             # step) contributes nothing, and no NaN.
             normaliser = torch.where(weight_sum > 0, weight_sum, torch.inf)
             inverse = (1.0 / normaliser).view(nb, k_now, 1, 1)
-            l2 = self.alpha * inverse if self.any_alpha else None
+            l2 = self.alpha.view(1, -1, 1, 1) * inverse if self.any_alpha else None
             sums = torch.empty((nb, k_now), dtype=dtype)
             penalties = torch.zeros((nb, k_now), dtype=dtype)
             taking_part = [[j < n_batches[i] for i in active] for j in range(nb)]
@@ -560,7 +560,6 @@ class _Stack:
                 if backward is not None:
                     grad = backward(grad, inputs[k])
         if l2 is not None:
-            l2 = l2.view(K, 1, 1)
             for W, grad_W in zip(weights, grad_weights):
                 penalty.add_(W.square().sum((1, 2)))
                 grad_W.addcmul_(W, l2)

@@ -1,0 +1,546 @@
+"""A grid search that trains candidates x folds as stacks of networks.
+
+:class:`GridSearchCV` is scikit-learn's, with the same parameters and results, but
+it trains every group of candidates and folds of this package's MLPs that differ
+only in what a stack can hold (the loss, ``alpha``, ``learning_rate_init``,
+``random_state``, the data of each fold) as one stack (see
+``neural_network/_stack.py``): K small networks trained at once with batched matrix
+products, so the per-step overhead that dominates small tabular problems is paid
+once instead of K times. Everything else is fitted one by one, as scikit-learn's
+search does. :func:`fit_seeds` trains one estimator under several random seeds as
+one stack.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from itertools import product
+from numbers import Number
+from traceback import format_exception
+
+from sklearn import model_selection as _sklearn_model_selection
+from sklearn.base import _fit_context, clone, is_classifier
+from sklearn.model_selection import ParameterGrid, check_cv
+from sklearn.model_selection._validation import (
+    _fit_and_score,
+    _insert_error_scores,
+    _score,
+    _warn_or_raise_about_fit_failures,
+)
+from sklearn.pipeline import Pipeline
+from sklearn.utils import indexable
+from sklearn.utils.metadata_routing import _routing_enabled
+from sklearn.utils.metaestimators import _safe_split
+from sklearn.utils.parallel import Parallel, delayed
+from sklearn.utils.validation import _check_method_params, _num_samples
+
+from .neural_network._base import BaseMLP
+from .neural_network._stack import can_stack, fit_stack
+
+__all__ = ["GridSearchCV", "fit_seeds"]
+
+
+class GridSearchCV(_sklearn_model_selection.GridSearchCV):
+    """Exhaustive search over parameter values, training networks as stacks.
+
+    A drop-in for :class:`sklearn.model_selection.GridSearchCV`: same parameters,
+    same fitted attributes (``cv_results_``, ``best_estimator_``, ``best_score_``,
+    ``best_params_``, ``best_index_``, ``scorer_``, ``n_splits_``, ``refit_time_``,
+    ``multimetric_``), multi-metric ``scoring``, ``refit``, ``error_score``,
+    ``return_train_score`` and metadata routing behave as there.
+
+    The difference is how the fits run. The candidates and folds of an
+    :class:`~sklearn_losses.MLPRegressor` or :class:`~sklearn_losses.MLPClassifier`
+    (alone, or as the last step of a :class:`~sklearn.pipeline.Pipeline` whose
+    other steps are fitted first on each fold) that use the ``"sgd"`` or
+    ``"adam"`` solver on the CPU, without ``warm_start``, are trained as stacks:
+    all the networks of one architecture at once, each with its own fold, loss,
+    ``alpha``, learning rate, random stream and stopping rule, with the results of
+    one fit each. Other candidates (L-BFGS, a custom loss or module, other
+    estimators) are fitted one by one as scikit-learn's search fits them.
+
+    ``n_jobs`` runs the stacks (one per group of candidates that differ only in
+    the loss, ``alpha``, ``learning_rate_init`` or ``random_state``) and the
+    one-by-one fits in parallel through joblib. A search whose fits make a single
+    stack runs in the calling process: starting workers would cost more than it
+    saves. The ``fit_time`` of a stacked fit is its share of the stack's training
+    time plus its own preparation.
+
+    Parameters
+    ----------
+    estimator : estimator object
+        The estimator to tune.
+    param_grid : dict or list of dicts
+        Parameter names mapped to the values to try (see
+        :class:`sklearn.model_selection.ParameterGrid`).
+    scoring : str, callable, list, tuple or dict, default=None
+        Strategy to evaluate the test folds, as in scikit-learn.
+    n_jobs : int, default=None
+        Number of jobs to run in parallel (stacks and one-by-one fits).
+    refit : bool, str or callable, default=True
+        Refit the best candidate on the whole data, as in scikit-learn.
+    cv : int, cross-validation generator or iterable, default=None
+        The splitting strategy, as in scikit-learn.
+    verbose : int, default=0
+        Verbosity.
+    pre_dispatch : int or str, default="2*n_jobs"
+        Number of jobs dispatched during parallel execution.
+    error_score : "raise" or numeric, default=np.nan
+        Score given to a fit that fails, or "raise".
+    return_train_score : bool, default=False
+        Whether ``cv_results_`` includes training scores.
+
+    Attributes
+    ----------
+    cv_results_ : dict of numpy (masked) ndarrays
+        The results per candidate, with the keys of scikit-learn's search.
+    best_estimator_ : estimator
+        The estimator refitted on the whole data with the best parameters.
+    best_score_ : float
+        Mean cross-validated score of the best candidate.
+    best_params_ : dict
+        Parameters of the best candidate.
+    best_index_ : int
+        Index of the best candidate in ``cv_results_``.
+    scorer_ : function or dict
+        The scorer(s) used on the test folds.
+    n_splits_ : int
+        Number of cross-validation splits.
+    refit_time_ : float
+        Seconds spent refitting the best model.
+    multimetric_ : bool
+        Whether several scorers were used.
+
+    See Also
+    --------
+    sklearn.model_selection.GridSearchCV : The search this one replaces.
+    fit_seeds : One estimator under several random seeds, as one stack.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from sklearn_losses import MLPRegressor
+    >>> from sklearn_losses.model_selection import GridSearchCV
+    >>> X, y = make_regression(n_samples=100, n_features=5, noise=1, random_state=0)
+    >>> search = GridSearchCV(
+    ...     MLPRegressor(solver="sgd", max_iter=5, random_state=0),
+    ...     {"loss": ["squared_error", "absolute_error", "huber"]},
+    ...     cv=3,
+    ... ).fit(X, y)
+    >>> search.best_params_["loss"] in {"squared_error", "absolute_error", "huber"}
+    True
+    """
+
+    @_fit_context(
+        # GridSearchCV.estimator is not validated yet
+        prefer_skip_nested_validation=False
+    )
+    def fit(self, X, y=None, **params):
+        """Run fit with all sets of parameters.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training vectors.
+        y : array-like of shape (n_samples, n_output) or (n_samples,), default=None
+            Target relative to X.
+        **params : dict of str -> object
+            Parameters passed to the ``fit`` method of the estimator, the scorer
+            and the CV splitter, as in scikit-learn.
+
+        Returns
+        -------
+        self : object
+            Instance of fitted estimator.
+        """
+        # The steps of scikit-learn's BaseSearchCV.fit, with the candidates
+        # evaluated by _evaluate instead of one _fit_and_score call each.
+        scorers, refit_metric = self._get_scorers()
+        X, y = indexable(X, y)
+        params = _check_method_params(X, params=params)
+        routed_params = self._get_routed_params_for_fit(params)
+        cv = check_cv(self.cv, y, classifier=is_classifier(self.estimator))
+        self._checked_cv_orig = cv
+        split_params = routed_params.splitter.split
+        if hasattr(self, "_check_input_parameters"):
+            self._check_input_parameters(X=X, y=y, split_params=split_params)
+        self.n_splits_ = n_splits = cv.get_n_splits(X, y, **split_params)
+        base_estimator = clone(self.estimator)
+
+        candidates = list(ParameterGrid(self.param_grid))
+        splits = list(cv.split(X, y, **split_params))
+        if len(splits) != n_splits:
+            raise ValueError(
+                f"cv.split and cv.get_n_splits return inconsistent results. "
+                f"Expected {n_splits} splits, got {len(splits)}"
+            )
+        if self.verbose > 0:
+            print(
+                f"Fitting {n_splits} folds for each of {len(candidates)} candidates,"
+                f" totalling {len(candidates) * n_splits} fits"
+            )
+        out = self._evaluate(
+            base_estimator,
+            X,
+            y,
+            candidates,
+            splits,
+            scorers,
+            routed_params.estimator.fit,
+            routed_params.scorer.score,
+        )
+        if len(out) < 1:
+            raise ValueError(
+                "No fits were performed. Was the CV iterator empty? "
+                "Were there no candidates?"
+            )
+        _warn_or_raise_about_fit_failures(out, self.error_score)
+        if callable(self.scoring):
+            _insert_error_scores(out, self.error_score)
+        results = self._format_results(candidates, n_splits, out, {})
+
+        first_test_score = out[0]["test_scores"]
+        self.multimetric_ = isinstance(first_test_score, dict)
+        if callable(self.scoring) and self.multimetric_:
+            self._check_refit_for_multimetric(first_test_score)
+            refit_metric = self.refit
+
+        if self.refit or not self.multimetric_:
+            self.best_index_ = self._select_best_index(
+                self.refit, refit_metric, results
+            )
+            if not callable(self.refit):
+                self.best_score_ = results[f"mean_test_{refit_metric}"][
+                    self.best_index_
+                ]
+            self.best_params_ = results["params"][self.best_index_]
+
+        if self.refit:
+            self.best_estimator_ = clone(base_estimator).set_params(
+                **clone(self.best_params_, safe=False)
+            )
+            refit_start_time = time.time()
+            if y is not None:
+                self.best_estimator_.fit(X, y, **routed_params.estimator.fit)
+            else:
+                self.best_estimator_.fit(X, **routed_params.estimator.fit)
+            self.refit_time_ = time.time() - refit_start_time
+            if hasattr(self.best_estimator_, "feature_names_in_"):
+                self.feature_names_in_ = self.best_estimator_.feature_names_in_
+
+        if isinstance(scorers, dict) or not hasattr(scorers, "_scorers"):
+            self.scorer_ = scorers
+        else:  # a _MultimetricScorer: keep its dict, as scikit-learn does
+            self.scorer_ = scorers._scorers
+        self.cv_results_ = results
+        return self
+
+    def _evaluate(
+        self, base_estimator, X, y, candidates, splits, scorer, fit_params, score_params
+    ) -> list[dict]:
+        """One ``_fit_and_score``-like result per (candidate, split), in the
+        order of scikit-learn's search (candidates outer, splits inner)."""
+        pairs = list(product(enumerate(candidates), enumerate(splits)))
+        options = {
+            "scorer": scorer,
+            "fit_params": fit_params,
+            "score_params": score_params,
+            "return_train_score": self.return_train_score,
+            "error_score": self.error_score,
+        }
+        stacks: dict[str, list[int]] = {}
+        singles: list[int] = []
+        for p, ((_, parameters), _) in enumerate(pairs):
+            estimator = clone(base_estimator).set_params(
+                **clone(parameters, safe=False)
+            )
+            if _stackable(estimator, fit_params):
+                stacks.setdefault(_stack_key(estimator, parameters), []).append(p)
+            else:
+                singles.append(p)
+
+        def stack_task(indices):
+            return delayed(_fit_and_score_stack)(
+                base_estimator,
+                X,
+                y,
+                [(pairs[p][0][1], *pairs[p][1][1]) for p in indices],
+                **options,
+            )
+
+        def single_task(p):
+            (cand_idx, parameters), (split_idx, (train, test)) = pairs[p]
+            return delayed(_fit_and_score_one)(
+                clone(base_estimator),
+                X,
+                y,
+                train=train,
+                test=test,
+                parameters=parameters,
+                split_progress=(split_idx, len(splits)),
+                candidate_progress=(cand_idx, len(candidates)),
+                return_n_test_samples=True,
+                return_times=True,
+                return_parameters=False,
+                verbose=self.verbose,
+                **options,
+            )
+
+        tasks = [(indices, stack_task(indices)) for indices in stacks.values()]
+        tasks += [([p], single_task(p)) for p in singles]
+        if len(tasks) == 1:  # one stack: no worker is worth starting
+            function, args, kwargs = tasks[0][1]
+            outputs = [function(*args, **kwargs)]
+        else:
+            parallel = Parallel(n_jobs=self.n_jobs, pre_dispatch=self.pre_dispatch)
+            outputs = parallel(task for _, task in tasks)
+        out: list[dict | None] = [None] * len(pairs)
+        for (indices, _), output in zip(tasks, outputs):
+            for p, result in zip(indices, output):
+                out[p] = result
+        return out
+
+
+def _fit_and_score_one(*args, **kwargs) -> list[dict]:
+    """scikit-learn's ``_fit_and_score``, its result in a list."""
+    return [_fit_and_score(*args, **kwargs)]
+
+
+# -- which fits can stack -------------------------------------------------------------
+_STACKED_PARAMETERS = ("loss", "alpha", "learning_rate_init", "random_state")
+
+
+def _final_mlp(estimator):
+    """The MLP an estimator fits: itself, or the last step of a plain pipeline."""
+    if isinstance(estimator, BaseMLP):
+        return estimator
+    if (
+        isinstance(estimator, Pipeline)
+        and getattr(estimator, "memory", None) is None
+        and getattr(estimator, "transform_input", None) is None
+        and isinstance(estimator.steps[-1][1], BaseMLP)
+    ):
+        return estimator.steps[-1][1]
+    return None
+
+
+def _stackable(estimator, fit_params: dict) -> bool:
+    mlp = _final_mlp(estimator)
+    if mlp is None or not can_stack(mlp):
+        return False
+    return set(fit_params) <= set(_sample_weight_keys(estimator))
+
+
+def _sample_weight_keys(estimator) -> tuple[str, ...]:
+    """The fit parameters that carry the MLP's sample weights."""
+    if isinstance(estimator, BaseMLP):
+        return ("sample_weight",)
+    if _routing_enabled():  # the pipeline routes by requests: fit one by one
+        return ()
+    return (f"{estimator.steps[-1][0]}__sample_weight",)
+
+
+def _stack_key(estimator, parameters: dict) -> str:
+    """Candidates with the same key train in one stack."""
+    others = {
+        name: value
+        for name, value in parameters.items()
+        if name.rsplit("__", 1)[-1] not in _STACKED_PARAMETERS
+    }
+    return repr(sorted(others.items(), key=lambda item: item[0]))
+
+
+def _prepare(estimator, X, y, fit_params: dict):
+    """Fit the steps before the MLP; return the MLP and its training data."""
+    weight = None
+    for key in _sample_weight_keys(estimator):
+        weight = fit_params.get(key)
+    if isinstance(estimator, BaseMLP):
+        return estimator, (X, y, weight)
+    Xt = X
+    for _, step in estimator.steps[:-1]:
+        if step is None or (isinstance(step, str) and step == "passthrough"):
+            continue
+        if hasattr(step, "fit_transform"):
+            Xt = step.fit_transform(Xt, y)
+        else:
+            Xt = step.fit(Xt, y).transform(Xt)
+    return estimator.steps[-1][1], (Xt, y, weight)
+
+
+def _fit_and_score_stack(
+    base_estimator,
+    X,
+    y,
+    jobs: Sequence[tuple],
+    *,
+    scorer,
+    fit_params,
+    score_params,
+    return_train_score,
+    error_score,
+) -> list[dict]:
+    """``_fit_and_score`` for many (parameters, train, test), trained as stacks."""
+    estimators, splits, errors, prepare_times = [], [], [], []
+    mlps, datasets, stacked = [], [], []
+    for parameters, train, test in jobs:
+        estimator = clone(base_estimator).set_params(**clone(parameters, safe=False))
+        start = time.time()
+        X_train, y_train = _safe_split(estimator, X, y, train)
+        X_test, y_test = _safe_split(estimator, X, y, test, train)
+        train_params = _check_method_params(X, params=fit_params, indices=train)
+        error = None
+        try:
+            mlp, data = _prepare(estimator, X_train, y_train, train_params)
+        except Exception as exc:  # noqa: BLE001 - reported as a failed fit
+            if error_score == "raise":
+                raise
+            error = exc
+        else:
+            stacked.append(len(estimators))
+            mlps.append(mlp)
+            datasets.append(data)
+        prepare_times.append(time.time() - start)
+        estimators.append(estimator)
+        splits.append((X_train, y_train, X_test, y_test, train, test))
+        errors.append(error)
+
+    start = time.time()
+    failures = fit_stack(mlps, datasets)
+    share = (time.time() - start) / max(len(mlps), 1)
+    for index, failure in zip(stacked, failures):
+        if failure is not None:
+            if error_score == "raise":
+                raise failure.error
+            errors[index] = failure.error
+
+    results = []
+    for estimator, split, error, prepare_time in zip(
+        estimators, splits, errors, prepare_times
+    ):
+        X_train, y_train, X_test, y_test, train, test = split
+        fit_time = prepare_time + (share if error is None else 0.0)
+        result = {"fit_error": None}
+        if error is not None:
+            result["fit_error"] = "".join(format_exception(error))
+            test_scores = _error_scores(scorer, error_score)
+            train_scores = (
+                test_scores.copy() if isinstance(test_scores, dict) else test_scores
+            )
+            score_time = 0.0
+        else:
+            start = time.time()
+            test_scores = _score(
+                estimator,
+                X_test,
+                y_test,
+                scorer,
+                _check_method_params(X, params=score_params, indices=test),
+                error_score,
+            )
+            score_time = time.time() - start
+            if return_train_score:
+                train_scores = _score(
+                    estimator,
+                    X_train,
+                    y_train,
+                    scorer,
+                    _check_method_params(X, params=score_params, indices=train),
+                    error_score,
+                )
+        result["test_scores"] = test_scores
+        if return_train_score:
+            result["train_scores"] = train_scores
+        result["n_test_samples"] = _num_samples(X_test)
+        result["fit_time"] = fit_time
+        result["score_time"] = score_time
+        results.append(result)
+    return results
+
+
+def _error_scores(scorer, error_score):
+    """The scores of a failed fit, as ``_fit_and_score`` gives them."""
+    if isinstance(error_score, Number) and hasattr(scorer, "_scorers"):
+        return {name: error_score for name in scorer._scorers}
+    return error_score
+
+
+# -- several seeds ----------------------------------------------------------------------
+def fit_seeds(
+    estimator,
+    X,
+    y,
+    random_states: Sequence[int],
+    *,
+    sample_weight=None,
+) -> list:
+    """Fit clones of ``estimator``, one per random seed, trained as one stack.
+
+    Each clone gets ``random_state`` (the MLP's, for a pipeline) set to one of
+    ``random_states`` and ends as ``clone.fit(X, y)`` would leave it: the same
+    initialisation, shuffling, validation split and fitted attributes. Estimators
+    that cannot train in a stack (see :class:`GridSearchCV`) are fitted one by one.
+
+    Parameters
+    ----------
+    estimator : MLPRegressor, MLPClassifier or Pipeline ending with one
+        The estimator to fit.
+    X : array-like of shape (n_samples, n_features)
+        Training data.
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Targets.
+    random_states : sequence of int
+        One seed per fitted estimator.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights of the MLP.
+
+    Returns
+    -------
+    estimators : list
+        The fitted clones, in the order of ``random_states``.
+
+    Raises
+    ------
+    Exception
+        The first exception a fit raised.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from sklearn_losses import MLPRegressor
+    >>> from sklearn_losses.model_selection import fit_seeds
+    >>> X, y = make_regression(n_samples=60, n_features=3, random_state=0)
+    >>> models = fit_seeds(MLPRegressor(solver="sgd", max_iter=3), X, y, [0, 1, 2])
+    >>> [model.n_iter_ for model in models]
+    [3, 3, 3]
+    """
+    X, y = indexable(X, y)
+    clones = []
+    for seed in random_states:
+        model = clone(estimator)
+        mlp = _final_mlp(model)
+        if mlp is None:
+            raise TypeError(
+                "fit_seeds fits an MLPRegressor or MLPClassifier, or a Pipeline "
+                f"(without memory) ending with one; got {type(estimator).__name__}."
+            )
+        mlp.set_params(random_state=seed)
+        clones.append(model)
+    params = {}
+    if sample_weight is not None:
+        key = "sample_weight"
+        if isinstance(estimator, Pipeline):
+            key = f"{estimator.steps[-1][0]}__{key}"
+        params = {key: sample_weight}
+    if not clones or not _stackable(clones[0], params):
+        return [model.fit(X, y, **params) for model in clones]
+    mlps, datasets = [], []
+    for model in clones:
+        mlp, data = _prepare(model, X, y, params)
+        mlps.append(mlp)
+        datasets.append(data)
+    for failure in fit_stack(mlps, datasets):
+        if failure is not None:
+            raise failure.error
+    return clones
