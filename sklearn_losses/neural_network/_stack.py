@@ -370,7 +370,10 @@ class _Stack:
                 values["lerp"], values["beta2"] = 1.0 - beta1, beta2
             else:
                 values["lerp"] = arena.spread(part * (1.0 - beta1))
-                values["beta2"] = arena.spread(torch.where(part > 0, beta2, 1.0))
+                # a beta2 of one keeps the second moment (its gradient is zero)
+                values["beta2"] = arena.spread(
+                    torch.full_like(part, beta2).masked_fill_(part == 0, 1.0)
+                )
         self.hyper[mask] = values
         return values
 

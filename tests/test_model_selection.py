@@ -1,0 +1,316 @@
+"""The stacked search and training engine against scikit-learn's search and plain fits.
+
+Every comparison is with an independent reference: scikit-learn's own
+``GridSearchCV`` (one ``fit`` per candidate and fold) or plain ``fit`` calls.
+"""
+
+import warnings
+from functools import partial
+
+import numpy as np
+import pytest
+from sklearn import model_selection as sk_model_selection
+from sklearn.base import clone
+from sklearn.datasets import load_diabetes, load_wine, make_classification
+from sklearn.exceptions import FitFailedWarning
+from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+
+from sklearn_losses import MLPClassifier, MLPRegressor
+from sklearn_losses._reference import EXPERIMENTS, PROBLEMS
+from sklearn_losses.model_selection import GridSearchCV, fit_seeds
+from sklearn_losses.neural_network import MLPModule, _stack
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+def _decision_mean(estimator, X, y):
+    """A continuous score: every decision value counts (accuracy would hide drift)."""
+    return float(np.mean(estimator.decision_function(X)))
+
+
+def _assert_same_search(ours, theirs, atol=1e-6):
+    assert set(ours.cv_results_) == set(theirs.cv_results_)
+    for key, value in theirs.cv_results_.items():
+        if key.startswith("split") or key.startswith("mean_t") or key == "params":
+            if key == "params":
+                assert ours.cv_results_[key] == value
+            else:
+                np.testing.assert_allclose(
+                    ours.cv_results_[key], value, rtol=0, atol=atol, err_msg=key
+                )
+        if key.startswith("rank_"):
+            np.testing.assert_array_equal(ours.cv_results_[key], value)
+
+
+def _both(estimator, grid, X, y, **kwargs):
+    ours = GridSearchCV(estimator, grid, **kwargs).fit(X, y)
+    theirs = sk_model_selection.GridSearchCV(estimator, grid, **kwargs).fit(X, y)
+    return ours, theirs
+
+
+def _count_stacked(monkeypatch):
+    """Record how many networks each stack trains."""
+    sizes = []
+    original = _stack._Stack.train
+
+    def train(self):
+        sizes.append(len(self.members))
+        return original(self)
+
+    monkeypatch.setattr(_stack._Stack, "train", train)
+    return sizes
+
+
+# -- acceptance: the reference problems' losses -------------------------------------------
+@pytest.mark.parametrize("problem", PROBLEMS, ids=lambda p: p.name)
+def test_reference_losses_same_split_scores(problem, monkeypatch):
+    experiments = [e for e in EXPERIMENTS if e.problem is problem]
+    X, _, y, _ = problem.load()
+    X, y = X[:300], y[:300]
+    estimator = (
+        experiments[0]
+        .make_estimator(random_state=0)
+        .set_params(max_iter=12, n_iter_no_change=13)
+    )
+    grid = {"loss": [e.loss for e in experiments]}
+    if problem.metric == "mse":
+        scoring = {"mse": "neg_mean_squared_error", "r2": "r2"}
+    else:
+        scoring = {"accuracy": "accuracy", "decision": _decision_mean}
+    # 300 rows in 4 folds: 225 rows each, 8 batches of 32 (the last of 1 row)
+    sizes = _count_stacked(monkeypatch)
+    ours, theirs = _both(
+        estimator, grid, X, y, cv=KFold(4, shuffle=True, random_state=0),
+        scoring=scoring, refit=False,
+    )  # fmt: skip
+    assert sizes == [12]  # 3 losses x 4 folds, one stack
+    _assert_same_search(ours, theirs)
+
+
+# -- acceptance: two real datasets --------------------------------------------------------
+def test_diabetes_pipeline_losses_and_alpha():
+    X, y = load_diabetes(return_X_y=True)
+    y = (y - y.mean()) / y.std()
+    estimator = make_pipeline(
+        StandardScaler(),
+        MLPRegressor(
+            solver="sgd", hidden_layer_sizes=(16,), learning_rate_init=0.01,
+            max_iter=15, random_state=1,
+        ),
+    )  # fmt: skip
+    grid = {
+        "mlpregressor__loss": ["squared_error", "absolute_error", "huber", "log_cosh"],
+        "mlpregressor__alpha": [0.0, 0.5],
+    }
+    ours, theirs = _both(
+        estimator, grid, X, y, cv=KFold(5, shuffle=True, random_state=2),
+        scoring=["neg_mean_squared_error", "r2"], refit="r2",
+        return_train_score=True,
+    )  # fmt: skip
+    _assert_same_search(ours, theirs)
+    assert ours.best_params_ == theirs.best_params_
+    np.testing.assert_allclose(
+        ours.predict(X[:20]), theirs.predict(X[:20]), rtol=0, atol=1e-8
+    )
+
+
+def test_wine_pipeline_adam_uneven_folds():
+    # 178 rows in 5 stratified folds: training sets of 142 and 143 rows; with batches
+    # of 20 that is 8 batches (the last of 2 or 3 rows) per epoch.
+    X, y = load_wine(return_X_y=True)
+    estimator = make_pipeline(
+        StandardScaler(),
+        MLPClassifier(
+            solver="adam", hidden_layer_sizes=(12,), batch_size=20,
+            learning_rate_init=0.01, max_iter=15, random_state=3,
+        ),
+    )  # fmt: skip
+    grid = {
+        "mlpclassifier__loss": ["log_loss", "hinge", "binary_focal"],
+        "mlpclassifier__learning_rate_init": [0.01, 0.003],
+    }
+    ours, theirs = _both(
+        estimator, grid, X, y, cv=StratifiedKFold(5, shuffle=True, random_state=0),
+        scoring={"accuracy": "accuracy", "decision": _decision_mean},
+        refit="decision",
+    )  # fmt: skip
+    _assert_same_search(ours, theirs)
+
+
+# -- the engine: every rule of a plain fit ------------------------------------------------
+def _data(n=150, classes=2, seed=0):
+    return make_classification(
+        n_samples=n, n_features=6, n_informative=4, n_classes=classes,
+        random_state=seed,
+    )  # fmt: skip
+
+
+ENGINE_CASES = {
+    "sgd nesterov alpha": dict(solver="sgd", alpha=0.3, momentum=0.8),
+    "sgd no momentum": dict(solver="sgd", momentum=0.0, shuffle=False),
+    "adam": dict(solver="adam", learning_rate_init=0.01, beta_1=0.8),
+    "early stopping": dict(
+        solver="sgd", early_stopping=True, n_iter_no_change=2, max_iter=40
+    ),
+    "stops on training loss": dict(solver="adam", tol=1e-2, n_iter_no_change=2),
+    "invscaling": dict(solver="sgd", learning_rate="invscaling", power_t=0.3),
+    "adaptive": dict(solver="sgd", learning_rate="adaptive", tol=1e-2),
+    "tanh": dict(solver="sgd", activation="tanh"),
+    "logistic": dict(solver="adam", activation="logistic"),
+}
+
+
+@pytest.mark.parametrize("case", list(ENGINE_CASES))
+def test_stack_equals_plain_fits(case):
+    X, y = _data(classes=3)
+    weight = np.random.default_rng(0).uniform(0.2, 2.0, len(y))
+    base = MLPClassifier(
+        hidden_layer_sizes=(9, 7), batch_size=16, max_iter=12, random_state=0
+    ).set_params(**ENGINE_CASES[case])
+    estimators, datasets = [], []
+    # different losses, seeds, row counts (different numbers of batches) and weights
+    for i, loss in enumerate(["log_loss", "kl_divergence", "categorical_hinge"]):
+        for rows, w in [(slice(0, 150), None), (slice(0, 97), weight[:97])]:
+            est = clone(base).set_params(loss=loss, random_state=i)
+            estimators.append(est)
+            datasets.append((X[rows], y[rows]) + ((w,) if w is not None else ()))
+    assert _stack.fit_stack(estimators, datasets) == [None] * len(estimators)
+    for est, data in zip(estimators, datasets):
+        X_fit, y_fit, *w = data
+        plain = clone(est).fit(X_fit, y_fit, sample_weight=w[0] if w else None)
+        assert est.n_iter_ == plain.n_iter_
+        assert est.t_ == plain.t_
+        np.testing.assert_allclose(est.loss_curve_, plain.loss_curve_, rtol=1e-10)
+        assert (est.validation_scores_ is None) == (plain.validation_scores_ is None)
+        if plain.validation_scores_ is not None:
+            np.testing.assert_allclose(
+                est.validation_scores_, plain.validation_scores_, atol=1e-12
+            )
+        np.testing.assert_allclose(
+            est.decision_function(X), plain.decision_function(X), rtol=0, atol=1e-8
+        )
+
+
+def test_stacked_estimator_continues_like_a_plain_fit():
+    X, y = _data()
+    base = MLPClassifier(solver="sgd", hidden_layer_sizes=(5,), max_iter=5)
+    (stacked,) = fit_seeds(base, X, y, [4])
+    plain = clone(base).set_params(random_state=4).fit(X, y)
+    # partial_fit continues with the optimizer state (momentum) a fit leaves
+    stacked.partial_fit(X, y)
+    plain.partial_fit(X, y)
+    np.testing.assert_allclose(
+        stacked.decision_function(X), plain.decision_function(X), atol=1e-8
+    )
+
+
+def test_fit_seeds_equals_plain_fits_and_stacks_once(monkeypatch):
+    problem = PROBLEMS[0]
+    X, _, y, _ = problem.load()
+    estimator = EXPERIMENTS[0].make_estimator().set_params(max_iter=5)
+    sizes = _count_stacked(monkeypatch)
+    models = fit_seeds(estimator, X[:200], y[:200], random_states=range(4))
+    assert sizes == [4]
+    for seed, model in enumerate(models):
+        plain = clone(estimator).set_params(random_state=seed).fit(X[:200], y[:200])
+        np.testing.assert_allclose(model.predict(X), plain.predict(X), atol=1e-8)
+
+
+# -- the search's contract ----------------------------------------------------------------
+def test_refit_best_estimator_is_a_plain_fit():
+    X, y = _data()
+    estimator = MLPClassifier(solver="sgd", hidden_layer_sizes=(6,), max_iter=8)
+    search = GridSearchCV(
+        estimator, {"loss": ["log_loss", "squared_hinge"], "random_state": [0, 1]}, cv=3
+    ).fit(X, y)
+    best = clone(estimator).set_params(**search.best_params_).fit(X, y)
+    np.testing.assert_allclose(
+        search.decision_function(X), best.decision_function(X), atol=1e-12
+    )
+    assert search.best_score_ == search.cv_results_["mean_test_score"].max()
+    assert search.n_splits_ == 3 and search.refit_time_ > 0
+
+
+def test_failing_candidate_gets_error_score():
+    X, y = load_diabetes(return_X_y=True)
+    y = y - y.mean()  # negative targets: the Poisson loss refuses them
+    estimator = MLPRegressor(
+        solver="sgd", hidden_layer_sizes=(4,), max_iter=3, random_state=0
+    )
+    grid = {"loss": ["squared_error", "poisson"]}
+    with pytest.warns(FitFailedWarning):
+        ours = GridSearchCV(estimator, grid, cv=3, error_score=-1.0).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = sk_model_selection.GridSearchCV(
+            estimator, grid, cv=3, error_score=-1.0
+        ).fit(X, y)
+    _assert_same_search(ours, theirs)
+    assert (ours.cv_results_["mean_test_score"][1]) == -1.0
+    with pytest.raises(ValueError, match="negative"):
+        GridSearchCV(estimator, grid, cv=3, error_score="raise").fit(X, y)
+
+
+def test_unstackable_candidates_fit_one_by_one(monkeypatch):
+    X, y = _data()
+    estimator = MLPClassifier(hidden_layer_sizes=(5,), max_iter=6, random_state=0)
+    module = partial(MLPModule, hidden_layer_sizes=(5,), init="he_uniform")
+    grid = [
+        {"solver": ["sgd"], "loss": ["log_loss", "hinge"]},
+        {"solver": ["lbfgs"]},  # L-BFGS is its own path
+        {"solver": ["sgd"], "module": [module], "loss": ["log_loss"]},
+    ]
+    sizes = _count_stacked(monkeypatch)
+    ours, theirs = _both(estimator, grid, X, y, cv=3, scoring=_decision_mean)
+    # the two losses x 3 folds in one stack, the module= candidate in another;
+    # L-BFGS fits one by one
+    assert sorted(sizes) == [3, 6]
+    _assert_same_search(ours, theirs)
+
+
+def test_n_jobs_runs_several_stacks():
+    X, y = _data()
+    estimator = MLPClassifier(solver="sgd", max_iter=4, random_state=0)
+    grid = {"hidden_layer_sizes": [(3,), (4,)], "loss": ["log_loss", "hinge"]}
+    ours, theirs = _both(estimator, grid, X, y, cv=2, n_jobs=2)
+    _assert_same_search(ours, theirs)
+
+
+def test_sample_weight_routed_to_the_folds():
+    X, y = _data()
+    weight = np.random.default_rng(1).uniform(0.5, 1.5, len(y))
+    estimator = MLPClassifier(
+        solver="sgd", hidden_layer_sizes=(4,), max_iter=5, random_state=0
+    )
+    grid = {"loss": ["log_loss", "hinge"]}
+    ours = GridSearchCV(estimator, grid, cv=3, scoring=_decision_mean)
+    theirs = sk_model_selection.GridSearchCV(
+        estimator, grid, cv=3, scoring=_decision_mean
+    )
+    ours.fit(X, y, sample_weight=weight)
+    theirs.fit(X, y, sample_weight=weight)
+    _assert_same_search(ours, theirs)
+    unweighted = GridSearchCV(estimator, grid, cv=3, scoring=_decision_mean).fit(X, y)
+    assert not np.allclose(
+        unweighted.cv_results_["split0_test_score"],
+        ours.cv_results_["split0_test_score"],
+    )
+
+
+def test_deferred_optimizer_is_made_on_first_use():
+    X, y = _data()
+    (model,) = fit_seeds(MLPClassifier(solver="adam", max_iter=3), X, y, [0])
+    plain = MLPClassifier(solver="adam", max_iter=3, random_state=0).fit(X, y)
+    ours, theirs = model.net_.optimizer_, plain.net_.optimizer_
+    assert type(ours) is type(theirs)
+    for p, q in zip(
+        (p for g in ours.param_groups for p in g["params"]),
+        (q for g in theirs.param_groups for q in g["params"]),
+    ):
+        for key in ("exp_avg", "exp_avg_sq"):
+            np.testing.assert_allclose(
+                ours.state[p][key].numpy(), theirs.state[q][key].numpy(), atol=1e-10
+            )
+        assert float(ours.state[p]["step"]) == float(theirs.state[q]["step"])
