@@ -221,10 +221,15 @@ class GridSearchCV(_sklearn_model_selection.GridSearchCV):
                 **clone(self.best_params_, safe=False)
             )
             refit_start_time = time.time()
-            if y is not None:
-                self.best_estimator_.fit(X, y, **routed_params.estimator.fit)
+            fit_params = routed_params.estimator.fit
+            if y is not None and _stackable(self.best_estimator_, fit_params):
+                # A stack of one: the results of fit, without making a torch
+                # optimizer (a process's first costs seconds).
+                _fit_as_stack([self.best_estimator_], X, y, fit_params)
+            elif y is not None:
+                self.best_estimator_.fit(X, y, **fit_params)
             else:
-                self.best_estimator_.fit(X, **routed_params.estimator.fit)
+                self.best_estimator_.fit(X, **fit_params)
             self.refit_time_ = time.time() - refit_start_time
             if hasattr(self.best_estimator_, "feature_names_in_"):
                 self.feature_names_in_ = self.best_estimator_.feature_names_in_
@@ -260,43 +265,40 @@ class GridSearchCV(_sklearn_model_selection.GridSearchCV):
             else:
                 singles.append(p)
 
-        def stack_task(indices):
-            return delayed(_fit_and_score_stack)(
-                base_estimator,
-                X,
-                y,
-                [(pairs[p][0][1], *pairs[p][1][1]) for p in indices],
-                **options,
-            )
-
-        def single_task(p):
+        tasks = []  # (pair indices, function, arguments)
+        for indices in stacks.values():
+            jobs = [(pairs[p][0][1], *pairs[p][1][1]) for p in indices]
+            arguments = ((base_estimator, X, y, jobs), options)
+            tasks.append((indices, _fit_and_score_stack, arguments))
+        for p in singles:
             (cand_idx, parameters), (split_idx, (train, test)) = pairs[p]
-            return delayed(_fit_and_score_one)(
-                clone(base_estimator),
-                X,
-                y,
-                train=train,
-                test=test,
-                parameters=parameters,
-                split_progress=(split_idx, len(splits)),
-                candidate_progress=(cand_idx, len(candidates)),
-                return_n_test_samples=True,
-                return_times=True,
-                return_parameters=False,
-                verbose=self.verbose,
-                **options,
+            arguments = (
+                (clone(base_estimator), X, y),
+                dict(
+                    train=train,
+                    test=test,
+                    parameters=parameters,
+                    split_progress=(split_idx, len(splits)),
+                    candidate_progress=(cand_idx, len(candidates)),
+                    return_n_test_samples=True,
+                    return_times=True,
+                    return_parameters=False,
+                    verbose=self.verbose,
+                    **options,
+                ),
             )
-
-        tasks = [(indices, stack_task(indices)) for indices in stacks.values()]
-        tasks += [([p], single_task(p)) for p in singles]
+            tasks.append(([p], _fit_and_score_one, arguments))
         if len(tasks) == 1:  # one stack: no worker is worth starting
-            function, args, kwargs = tasks[0][1]
+            _, function, (args, kwargs) = tasks[0]
             outputs = [function(*args, **kwargs)]
         else:
             parallel = Parallel(n_jobs=self.n_jobs, pre_dispatch=self.pre_dispatch)
-            outputs = parallel(task for _, task in tasks)
+            outputs = parallel(
+                delayed(function)(*args, **kwargs)
+                for _, function, (args, kwargs) in tasks
+            )
         out: list[dict | None] = [None] * len(pairs)
-        for (indices, _), output in zip(tasks, outputs):
+        for (indices, _, _), output in zip(tasks, outputs):
             for p, result in zip(indices, output):
                 out[p] = result
         return out
@@ -535,12 +537,17 @@ def fit_seeds(
         params = {key: sample_weight}
     if not clones or not _stackable(clones[0], params):
         return [model.fit(X, y, **params) for model in clones]
+    return _fit_as_stack(clones, X, y, params)
+
+
+def _fit_as_stack(estimators, X, y, fit_params: dict) -> list:
+    """Fit every estimator on ``X, y`` as one stack; raise the first failure."""
     mlps, datasets = [], []
-    for model in clones:
-        mlp, data = _prepare(model, X, y, params)
+    for estimator in estimators:
+        mlp, data = _prepare(estimator, X, y, fit_params)
         mlps.append(mlp)
         datasets.append(data)
     for failure in fit_stack(mlps, datasets):
         if failure is not None:
             raise failure.error
-    return clones
+    return estimators

@@ -263,7 +263,9 @@ def test_unstackable_candidates_fit_one_by_one(monkeypatch):
         {"solver": ["sgd"], "module": [module], "loss": ["log_loss"]},
     ]
     sizes = _count_stacked(monkeypatch)
-    ours, theirs = _both(estimator, grid, X, y, cv=3, scoring=_decision_mean)
+    ours, theirs = _both(
+        estimator, grid, X, y, cv=3, scoring=_decision_mean, refit=False
+    )
     # the two losses x 3 folds in one stack, the module= candidate in another;
     # L-BFGS fits one by one
     assert sorted(sizes) == [3, 6]

@@ -286,6 +286,18 @@ class _Arena:
             layer.bias.copy_(b[k, 0])
 
 
+class _LastEpoch:
+    """``history[-1, "train_loss"]`` for a stopping rule, without skorch's History."""
+
+    def __init__(self, loss: float):
+        self.loss = loss
+
+    def __getitem__(self, key):
+        if key != (-1, "train_loss"):
+            raise KeyError(key)
+        return self.loss
+
+
 class _LossGroup(NamedTuple):
     start: int
     stop: int
@@ -343,6 +355,7 @@ class _Stack:
         self.hyper = {}  # per-element vectors, by the mask of networks that step
         self.groups = self._loss_groups(active)
         self.views = arena.views(params)
+        self.weights_t = [W.transpose(1, 2) for W in self.views[0]]
         self.grads = torch.empty_like(params)  # every step's gradients, reused
         self.grad_views = arena.views(self.grads)
 
@@ -408,6 +421,7 @@ class _Stack:
         members = self.members
         K, B, dtype = len(members), self.batch_size, self.dtype
         self.lrs = [float(m.estimator.learning_rate_init) for m in members]
+        self.epoch_losses = [[] for _ in members]
         arena = _Arena(self.shapes, K)
         params = arena.gather([m.estimator.net_.module_ for m in members], dtype)
         if self.solver == "sgd":
@@ -489,8 +503,8 @@ class _Stack:
             stopped = []
             for position, i in enumerate(active):
                 finished, error = self._end_epoch(
-                    i, position, epoch_losses[position], n_batches[i], nets[i],
-                    monitors[i], members[i].plan.epochs, epoch,
+                    i, position, epoch_losses[position], nets[i], monitors[i],
+                    members[i].plan.epochs, epoch,
                 )  # fmt: skip
                 if finished:
                     errors[i] = error
@@ -516,15 +530,16 @@ class _Stack:
         into ``penalty`` (with an L2 term).
         """
         weights, biases = self.views
+        weights_t = self.weights_t
         activation = self.forward_activation
         inputs = [X]
         h = X
-        for W, b in zip(weights[:-1], biases[:-1]):
-            h = torch.baddbmm(b, h, W.transpose(1, 2))
+        for W_t, b in zip(weights_t[:-1], biases[:-1]):
+            h = torch.baddbmm(b, h, W_t)
             if activation is not None:
                 activation(h)
             inputs.append(h)
-        raw = torch.baddbmm(biases[-1], h, weights[-1].transpose(1, 2))
+        raw = torch.baddbmm(biases[-1], h, weights_t[-1])
 
         K, B, n_out = raw.shape
         groups = self.groups
@@ -592,20 +607,17 @@ class _Stack:
 
     # -- the end of an epoch: scikit-learn's rules, per network --------------------------
     def _end_epoch(
-        self, i, position, loss, n_batches, net, monitor, max_epochs, epoch
+        self, i, position, loss, net, monitor, max_epochs, epoch
     ) -> tuple[bool, BaseException | None]:
         """Apply network ``i``'s stopping rule. Returns (finished, error)."""
-        history = net.history
-        history.new_epoch()
-        history.record("epoch", len(history))
-        history.record("train_loss", loss)
-        history.record("train_batch_count", n_batches)
+        # skorch's history gets the whole training at the end (_write_back).
+        self.epoch_losses[i].append(loss)
         if monitor.validation is not None:  # the rule evaluates the module itself
             self.arena.scatter(self.params, position, net.module_)
         # The rule reads the loss and the module, and may set a new learning rate.
         group = {"lr": self.lrs[i]}
         view = SimpleNamespace(
-            history=history,
+            history=_LastEpoch(loss),
             module_=net.module_,
             optimizer_=SimpleNamespace(param_groups=[group]),
         )
@@ -624,7 +636,13 @@ class _Stack:
         return epoch >= max_epochs, None
 
     def _write_back(self, i, position, net) -> None:
-        """Copy network ``i``'s parameters and optimizer state into its net."""
+        """Copy network ``i``'s parameters, optimizer state and history into its
+        net."""
+        batches = math.ceil(len(self.members[i].plan.data) / self.batch_size)
+        for epoch, loss in enumerate(self.epoch_losses[i], start=len(net.history) + 1):
+            net.history.append(
+                {"epoch": epoch, "train_loss": loss, "train_batch_count": batches}
+            )
         arena = self.arena
         arena.scatter(self.params, position, net.module_)
         if self.solver == "sgd":
