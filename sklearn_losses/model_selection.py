@@ -61,8 +61,9 @@ class GridSearchCV(_sklearn_model_selection.GridSearchCV):
     estimators) are fitted one by one as scikit-learn's search fits them.
 
     ``n_jobs`` runs the stacks (one per group of candidates that differ only in
-    the loss, ``alpha``, ``learning_rate_init`` or ``random_state``) and the
-    one-by-one fits in parallel through joblib. A search whose fits make a single
+    what each network of a stack has of its own: the loss, ``alpha``, the learning
+    rate and its schedule, ``momentum``, ``random_state``, the stopping rule) and
+    the one-by-one fits in parallel through joblib. A search whose fits make a single
     stack runs in the calling process: starting workers would cost more than it
     saves. The ``fit_time`` of a stacked fit is its share of the stack's training
     time plus its own preparation.
@@ -310,7 +311,25 @@ def _fit_and_score_one(*args, **kwargs) -> list[dict]:
 
 
 # -- which fits can stack -------------------------------------------------------------
-_STACKED_PARAMETERS = ("loss", "alpha", "learning_rate_init", "random_state")
+# What each network of a stack has of its own: candidates that differ only in these
+# go to one stack job (others go to jobs of their own, run in parallel; the engine
+# itself also stacks networks of one architecture across jobs' candidates).
+_STACKED_PARAMETERS = (
+    "loss",
+    "alpha",
+    "learning_rate_init",
+    "learning_rate",
+    "power_t",
+    "momentum",
+    "random_state",
+    "max_iter",
+    "tol",
+    "n_iter_no_change",
+    "early_stopping",
+    "validation_fraction",
+    "shuffle",
+    "verbose",
+)
 
 
 def _final_mlp(estimator):

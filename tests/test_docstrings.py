@@ -31,6 +31,7 @@ MODULES = (
     "sklearn_losses.scoring",
     "sklearn_losses.neural_network",
     "sklearn_losses.compare",
+    "sklearn_losses.model_selection",
     "sklearn_losses.plotting",
 )
 

@@ -46,7 +46,7 @@ from sklearn import config_context
 
 from ..losses import ACTIVATIONS, Loss
 from ..losses._custom import CustomLoss
-from ._base import BaseMLP, FitPlan, _cpu_threads
+from ._base import BaseMLP, FitPlan, _cpu_threads, _same_loss
 from ._module import MLPModule
 from ._net import deferred_optimizers
 
@@ -312,7 +312,6 @@ class _Stack:
         keys = {id(m): _loss_key(m) for m in members}
         members = sorted(members, key=lambda m: keys[id(m)])  # one loss side by side
         self.members = members
-        self.loss_keys = [keys[id(m)] for m in members]
         first = members[0].estimator
         module = first.net_.module_
         self.shapes = [tuple(layer.weight.shape) for layer in module.layers]
@@ -350,6 +349,7 @@ class _Stack:
         self.params, self.state = params, state
         self.alpha = self._column([float(m.estimator.alpha) for m in members])
         self.any_alpha = bool((self.alpha > 0).any())
+        self.weighted = any(m.plan.data.weight is not None for m in members)
         self.lr = self._column([self.lrs[i] for i in active])
         self.momentum = self._column([float(m.estimator.momentum) for m in members])
         self.hyper = {}  # per-element vectors, by the mask of networks that step
@@ -391,18 +391,20 @@ class _Stack:
         return values
 
     def _loss_groups(self, active: list[int]) -> list[_LossGroup]:
+        """Runs of networks (sorted by loss) that share one loss and activation."""
         groups: list[_LossGroup] = []
-        previous = None
         for position, i in enumerate(active):
-            key = self.loss_keys[i]
-            if key != previous:
-                estimator = self.members[i].estimator
-                activation = ACTIVATIONS[estimator.out_activation_]
-                group = _LossGroup(position, position + 1, estimator._loss, activation)
-                groups.append(group)
-                previous = key
-            else:
+            estimator = self.members[i].estimator
+            loss = estimator._loss
+            activation = ACTIVATIONS[estimator.out_activation_]
+            if (
+                groups
+                and _same_loss(groups[-1].loss, loss)
+                and (groups[-1].activation is activation)
+            ):
                 groups[-1] = groups[-1]._replace(stop=position + 1)
+            else:
+                groups.append(_LossGroup(position, position + 1, loss, activation))
         return groups
 
     def _padded(self, tensors, n_max, fill_zero=False) -> torch.Tensor:
@@ -479,24 +481,33 @@ class _Stack:
             l2 = self.alpha.view(1, -1, 1, 1) * inverse if self.any_alpha else None
             sums = torch.empty((nb, k_now), dtype=dtype)
             penalties = torch.zeros((nb, k_now), dtype=dtype)
-            taking_part = [[j < n_batches[i] for i in active] for j in range(nb)]
+            # Real rows of each network's batches (zero after its last batch).
+            counts = [
+                [min(max(n_rows[i] - j * B, 0), B) for i in active] for j in range(nb)
+            ]
+            # Each loss's targets and weights, one (rows, ...) slab per step. A step
+            # without padding rows or sample weights passes no weights, as a plain
+            # fit does when every weight is one.
+            group_data = []
+            for group in self.groups:
+                span = slice(group.start, group.stop)
+                rows = (group.stop - group.start) * B
+                targets = t_epoch[:, span].reshape(nb, rows, *target.shape[1:])
+                weights = w_epoch[:, span].reshape(nb, rows)
+                group_data.append((targets, weights))
+            weighted = [self.weighted or min(c) < B for c in counts]
 
             for j in range(nb):
-                mask = None if all(taking_part[j]) else tuple(taking_part[j])
+                mask = None if min(counts[j]) > 0 else tuple(c > 0 for c in counts[j])
                 self._step(
-                    X_epoch[j], t_epoch[j], w_epoch[j], inverse[j],
-                    None if l2 is None else l2[j], sums[j], penalties[j],
+                    X_epoch[j],
+                    [(t[j], w[j] if weighted[j] else None) for t, w in group_data],
+                    inverse[j], None if l2 is None else l2[j], sums[j], penalties[j],
                     self._hyperparameters(mask),
                 )  # fmt: skip
 
             # The epoch's training loss: batch objectives averaged by batch size.
-            counts = torch.tensor(
-                [
-                    [min(max(n_rows[i] - j * B, 0), B) for i in active]
-                    for j in range(nb)
-                ],
-                dtype=torch.float64,
-            )
+            counts = torch.tensor(counts, dtype=torch.float64)
             batch_losses = (sums + 0.5 * self.alpha * penalties) / normaliser
             batch_losses = torch.where(counts > 0, batch_losses.to(torch.float64), 0.0)
             epoch_losses = ((batch_losses * counts).sum(0) / counts.sum(0)).tolist()
@@ -523,9 +534,10 @@ class _Stack:
                     state += [arena.select(m, index) for m in moments]
                 self._set_active([active[p] for p in keep], params, state)
 
-    def _step(self, X, target, weight, inverse, l2, sums, penalty, hyper) -> None:
+    def _step(self, X, group_data, inverse, l2, sums, penalty, hyper) -> None:
         """Forward, loss gradients, backward and optimizer step of every network.
 
+        ``group_data`` holds each loss group's targets and weights (or None).
         Writes each network's summed weighted loss into ``sums`` and ``||W||^2``
         into ``penalty`` (with an L2 term).
         """
@@ -544,22 +556,18 @@ class _Stack:
         K, B, n_out = raw.shape
         groups = self.groups
         if len(groups) == 1:
+            target, weight = group_data[0]
             values, grad = groups[0].loss.raw_loss_gradient(
-                raw.view(K * B, n_out),
-                target.reshape(K * B, *target.shape[2:]),
-                groups[0].activation,
-                weight.reshape(K * B),
+                raw.view(K * B, n_out), target, groups[0].activation, weight
             )
         else:
             value_parts, grad_parts = [], []
-            for group in groups:
-                span = slice(group.start, group.stop)
-                rows = (group.stop - group.start) * B
+            for group, (target, weight) in zip(groups, group_data):
                 values, grad = group.loss.raw_loss_gradient(
-                    raw[span].reshape(rows, n_out),
-                    target[span].reshape(rows, *target.shape[2:]),
+                    raw[group.start : group.stop].view(-1, n_out),
+                    target,
                     group.activation,
-                    weight[span].reshape(rows),
+                    weight,
                 )
                 value_parts.append(values)
                 grad_parts.append(grad)
