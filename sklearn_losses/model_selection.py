@@ -181,7 +181,7 @@ class GridSearchCV(_sklearn_model_selection.GridSearchCV):
                 f"Fitting {n_splits} folds for each of {len(candidates)} candidates,"
                 f" totalling {len(candidates) * n_splits} fits"
             )
-        out = self._evaluate(
+        out, refitted = self._evaluate(
             base_estimator,
             X,
             y,
@@ -223,7 +223,13 @@ class GridSearchCV(_sklearn_model_selection.GridSearchCV):
             )
             refit_start_time = time.time()
             fit_params = routed_params.estimator.fit
-            if y is not None and _stackable(self.best_estimator_, fit_params):
+            if self.best_index_ in refitted:  # fitted on all the data with the folds
+                estimator, error, seconds = refitted[self.best_index_]
+                if error is not None:
+                    raise error
+                self.best_estimator_ = estimator
+                refit_start_time -= seconds
+            elif y is not None and _stackable(self.best_estimator_, fit_params):
                 # A stack of one: the results of fit, without making a torch
                 # optimizer (a process's first costs seconds).
                 _fit_as_stack([self.best_estimator_], X, y, fit_params)
@@ -269,7 +275,13 @@ class GridSearchCV(_sklearn_model_selection.GridSearchCV):
         tasks = []  # (pair indices, function, arguments)
         for indices in stacks.values():
             jobs = [(pairs[p][0][1], *pairs[p][1][1]) for p in indices]
-            arguments = ((base_estimator, X, y, jobs), options)
+            refits = ()
+            if self.refit and y is not None:
+                # every candidate of the stack on all the data too (see
+                # _fit_and_score_stack)
+                refits = {pairs[p][0][0]: pairs[p][0][1] for p in indices}.items()
+                refits = list(refits)
+            arguments = ((base_estimator, X, y, jobs), {**options, "refits": refits})
             tasks.append((indices, _fit_and_score_stack, arguments))
         for p in singles:
             (cand_idx, parameters), (split_idx, (train, test)) = pairs[p]
@@ -299,21 +311,24 @@ class GridSearchCV(_sklearn_model_selection.GridSearchCV):
                 for _, function, (args, kwargs) in tasks
             )
         out: list[dict | None] = [None] * len(pairs)
-        for (indices, _, _), output in zip(tasks, outputs):
-            for p, result in zip(indices, output):
+        refitted = {}
+        for (indices, _, _), (results, refits) in zip(tasks, outputs):
+            for p, result in zip(indices, results):
                 out[p] = result
-        return out
+            refitted.update(refits)
+        return out, refitted
 
 
-def _fit_and_score_one(*args, **kwargs) -> list[dict]:
-    """scikit-learn's ``_fit_and_score``, its result in a list."""
-    return [_fit_and_score(*args, **kwargs)]
+def _fit_and_score_one(*args, **kwargs) -> tuple[list[dict], dict]:
+    """scikit-learn's ``_fit_and_score``, as ``_fit_and_score_stack`` answers."""
+    return [_fit_and_score(*args, **kwargs)], {}
 
 
 # -- which fits can stack -------------------------------------------------------------
 # What each network of a stack has of its own: candidates that differ only in these
-# go to one stack job (others go to jobs of their own, run in parallel; the engine
-# itself also stacks networks of one architecture across jobs' candidates).
+# go to one stack job; candidates that differ in anything else (the architecture,
+# the batch size, a pipeline step's parameters) go to jobs of their own, which run
+# in parallel (within a job the engine still stacks networks of one architecture).
 _STACKED_PARAMETERS = (
     "loss",
     "alpha",
@@ -401,10 +416,30 @@ def _fit_and_score_stack(
     score_params,
     return_train_score,
     error_score,
-) -> list[dict]:
-    """``_fit_and_score`` for many (parameters, train, test), trained as stacks."""
+    refits: Sequence[tuple] = (),
+) -> tuple[list[dict], dict]:
+    """``_fit_and_score`` for many (parameters, train, test), trained as stacks.
+
+    ``refits`` holds ``(candidate index, parameters)`` to fit on all the data in the
+    same stacks, ahead of knowing which candidate is best: a few more networks in
+    a stack cost far less than a refit's own pass. Returns the results and, per
+    refitted candidate, ``(estimator, exception or None, seconds)``.
+    """
     estimators, splits, errors, prepare_times = [], [], [], []
     mlps, datasets, stacked = [], [], []
+    refitted = {}
+    for candidate, parameters in refits:
+        estimator = clone(base_estimator).set_params(**clone(parameters, safe=False))
+        start = time.time()
+        try:
+            mlp, data = _prepare(estimator, X, y, fit_params)
+        except Exception as exc:  # noqa: BLE001 - raised if it is the best
+            refitted[candidate] = (estimator, exc, time.time() - start)
+        else:
+            refitted[candidate] = (estimator, len(mlps), time.time() - start)
+            mlps.append(mlp)
+            datasets.append(data)
+    n_refits = len(mlps)
     for parameters, train, test in jobs:
         estimator = clone(base_estimator).set_params(**clone(parameters, safe=False))
         start = time.time()
@@ -430,7 +465,13 @@ def _fit_and_score_stack(
     start = time.time()
     failures = fit_stack(mlps, datasets)
     share = (time.time() - start) / max(len(mlps), 1)
-    for index, failure in zip(stacked, failures):
+    for candidate, (estimator, outcome, seconds) in refitted.items():
+        if isinstance(outcome, int):  # its position in the stack
+            failure = failures[outcome]
+            outcome = None if failure is None else failure.error
+            seconds += share
+        refitted[candidate] = (estimator, outcome, seconds)
+    for index, failure in zip(stacked, failures[n_refits:]):
         if failure is not None:
             if error_score == "raise":
                 raise failure.error
@@ -477,7 +518,7 @@ def _fit_and_score_stack(
         result["fit_time"] = fit_time
         result["score_time"] = score_time
         results.append(result)
-    return results
+    return results, refitted
 
 
 def _error_scores(scorer, error_score):

@@ -4,11 +4,13 @@ Every comparison is with an independent reference: scikit-learn's own
 ``GridSearchCV`` (one ``fit`` per candidate and fold) or plain ``fit`` calls.
 """
 
+import pickle
 import warnings
 from functools import partial
 
 import numpy as np
 import pytest
+import sklearn
 from sklearn import model_selection as sk_model_selection
 from sklearn.base import clone
 from sklearn.datasets import load_diabetes, load_wine, make_classification
@@ -316,3 +318,36 @@ def test_deferred_optimizer_is_made_on_first_use():
                 ours.state[p][key].numpy(), theirs.state[q][key].numpy(), atol=1e-10
             )
         assert float(ours.state[p]["step"]) == float(theirs.state[q]["step"])
+
+
+def test_metadata_routing_of_sample_weight():
+    X, y = _data()
+    weight = np.random.default_rng(2).uniform(0.5, 1.5, len(y))
+    with sklearn.config_context(enable_metadata_routing=True):
+        estimator = MLPClassifier(
+            solver="sgd", hidden_layer_sizes=(4,), max_iter=5, random_state=0
+        ).set_fit_request(sample_weight=True)
+        grid = {"loss": ["log_loss", "squared_hinge"]}
+        ours = GridSearchCV(estimator, grid, cv=3, scoring=_decision_mean)
+        theirs = sk_model_selection.GridSearchCV(
+            estimator, grid, cv=3, scoring=_decision_mean
+        )
+        ours.fit(X, y, sample_weight=weight)
+        theirs.fit(X, y, sample_weight=weight)
+    _assert_same_search(ours, theirs)
+
+
+def test_stacked_model_pickles_and_keeps_training():
+    X, y = _data()
+    base = MLPClassifier(solver="sgd", hidden_layer_sizes=(5,), max_iter=4)
+    (model,) = fit_seeds(base, X, y, [2])
+    restored = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(
+        restored.decision_function(X), model.decision_function(X)
+    )
+    plain = clone(base).set_params(random_state=2).fit(X, y)
+    restored.partial_fit(X, y)
+    plain.partial_fit(X, y)
+    np.testing.assert_allclose(
+        restored.decision_function(X), plain.decision_function(X), atol=1e-8
+    )

@@ -166,7 +166,8 @@ class Net(NeuralNet):
     def initialize_optimizer(self, *args, **kwargs):
         if _DEFER_OPTIMIZER.get():
             # Made by __getattr__ on first use, then given this state (parameter
-            # index -> state dict; a stack writes its optimizer's state here).
+            # index -> state dict, and "lr": the learning rate a schedule left; a
+            # stack writes its optimizer's state here).
             self.deferred_optimizer_state_ = {}
             if "optimizer" not in self.prefixes_:  # as setting optimizer_ would
                 self._register_attribute("optimizer_", None)
@@ -179,6 +180,9 @@ class Net(NeuralNet):
             state = self.__dict__.pop("deferred_optimizer_state_")
             self._initialize_optimizer()
             optimizer = self.__dict__["optimizer_"]
+            lr = state.pop("lr", None)
+            for group in optimizer.param_groups if lr is not None else ():
+                group["lr"] = lr
             params = [p for g in optimizer.param_groups for p in g["params"]]
             for index, values in state.items():
                 optimizer.state[params[index]] = values

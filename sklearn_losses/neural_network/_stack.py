@@ -654,11 +654,10 @@ class _Stack:
         arena = self.arena
         arena.scatter(self.params, position, net.module_)
         if self.solver == "sgd":
-            if not self.members[i].estimator.momentum:
-                return
-            states = [
-                {"momentum_buffer": b} for b in arena.network(self.state[0], position)
-            ]
+            states = []  # torch's SGD keeps no state without momentum
+            if self.members[i].estimator.momentum:
+                buffers = arena.network(self.state[0], position)
+                states = [{"momentum_buffer": b} for b in buffers]
         else:
             step = torch.tensor(float(self.state[0][position]), dtype=torch.float32)
             states = [
@@ -668,11 +667,15 @@ class _Stack:
                     arena.network(self.state[2], position),
                 )
             ]
+        lr = self.lrs[i]  # where a learning-rate schedule left it
         deferred = net.__dict__.get("deferred_optimizer_state_")
         if deferred is not None:  # the optimizer is made on first use
             deferred.update(enumerate(states))
+            deferred["lr"] = lr
             return
         optimizer = net.optimizer_
         params = [p for g in optimizer.param_groups for p in g["params"]]
         for p, values in zip(params, states):
             optimizer.state[p] = values
+        for group in optimizer.param_groups:
+            group["lr"] = lr
