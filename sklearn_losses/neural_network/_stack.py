@@ -497,12 +497,24 @@ class _Stack:
                 group_data.append((targets, weights))
             weighted = [self.weighted or min(c) < B for c in counts]
 
-            for j in range(nb):
-                mask = None if min(counts[j]) > 0 else tuple(c > 0 for c in counts[j])
+            # Each step's slabs as views made once per epoch (fewer torch calls).
+            steps = zip(
+                X_epoch.unbind(0),
+                zip(*(
+                    [(t, w if weighted[j] else None) for j, (t, w) in
+                     enumerate(zip(targets.unbind(0), weights.unbind(0)))]
+                    for targets, weights in group_data
+                )),
+                inverse.unbind(0),
+                l2.unbind(0) if l2 is not None else [None] * nb,
+                sums.unbind(0),
+                penalties.unbind(0),
+                counts,
+            )  # fmt: skip
+            for X_j, data_j, inverse_j, l2_j, sums_j, penalties_j, counts_j in steps:
+                mask = None if min(counts_j) > 0 else tuple(c > 0 for c in counts_j)
                 self._step(
-                    X_epoch[j],
-                    [(t[j], w[j] if weighted[j] else None) for t, w in group_data],
-                    inverse[j], None if l2 is None else l2[j], sums[j], penalties[j],
+                    X_j, data_j, inverse_j, l2_j, sums_j, penalties_j,
                     self._hyperparameters(mask),
                 )  # fmt: skip
 
