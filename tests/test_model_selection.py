@@ -351,3 +351,20 @@ def test_stacked_model_pickles_and_keeps_training():
     np.testing.assert_allclose(
         restored.decision_function(X), plain.decision_function(X), atol=1e-8
     )
+
+
+def test_diverging_network_fails_alone():
+    X, y = load_diabetes(return_X_y=True)
+    estimator = MLPRegressor(
+        solver="sgd", hidden_layer_sizes=(4,), max_iter=6, random_state=0
+    )
+    # the second learning rate makes the squared error overflow: that fit fails, as
+    # it does when fitted alone, and the networks beside it in the stack train as
+    # usual (Huber's bounded gradient survives it)
+    grid = {"learning_rate_init": [1e-4, 1e3], "loss": ["squared_error", "huber"]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours, theirs = _both(estimator, grid, X, y, cv=3, error_score=np.nan)
+    _assert_same_search(ours, theirs)
+    scores = ours.cv_results_["mean_test_score"]
+    assert np.isnan(scores[2]) and np.isfinite(scores[:2]).all()

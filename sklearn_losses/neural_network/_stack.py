@@ -22,14 +22,19 @@ steps) on all networks at once:
 * the batch objective is ``(sum_i w_i l_i + alpha/2 ||W||^2) / sum_i w_i`` per
   network; each loss computes its closed-form gradient on the raw outputs of the
   networks that use it;
-* SGD (momentum, Nesterov) and Adam update all networks with a handful of tensor
-  operations on one flat ``(K, n_parameters)`` tensor;
+* SGD (momentum, Nesterov) and Adam update all networks with a handful of
+  element-wise operations on one flat tensor holding every network's parameters
+  (see :class:`_Arena`), with per-network learning rates spread over its elements;
 * at the end of each epoch each network's ``SklearnStopping`` applies scikit-learn's
   rules (loss curve, ``n_iter_no_change``/``tol``, early stopping and its best
   weights, learning-rate schedules); a network that stops leaves the stack.
 
-Only public torch operations are used. Estimators that cannot train this way (L-BFGS,
-a user's own module, a custom loss, a GPU) are fitted one by one.
+Only public torch operations are used (``torch.ops.aten.threshold_backward`` and
+friends are the kernels autograd runs for the hidden activations). Estimators that
+cannot train this way (L-BFGS, a user's own module other than ``MLPModule``, a loss
+defined outside this package, a GPU, ``warm_start``) are fitted alone, as ``fit``
+would. The nets of a stack make no torch optimizer (see ``deferred_optimizers``):
+the stack has its own update, and a process's first torch optimizer costs seconds.
 """
 
 from __future__ import annotations
