@@ -437,10 +437,14 @@ class BaseMLP(BaseEstimator):
     def _check_sample_weight(self, sample_weight, X):
         if sample_weight is None:
             return np.ones(X.shape[0], dtype=X.dtype)
-        # Also refuses weights that are all zero.
-        return _check_sample_weight(
+        sample_weight = _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
+        if not sample_weight.any():  # scikit-learn >= 1.8 refuses these itself
+            raise ValueError(
+                "Sample weights must contain at least one non-zero number."
+            )
+        return sample_weight
 
     @staticmethod
     def _to_tensor(array: np.ndarray, dtype, device) -> torch.Tensor:
