@@ -21,6 +21,7 @@ from sklearn.utils.validation import (
 )
 
 from ..losses import ACTIVATIONS, Loss, get_loss
+from ._fused import SGD, Adam
 from ._module import HIDDEN_ACTIVATIONS, MLPModule
 from ._net import (
     Criterion,
@@ -290,12 +291,12 @@ class BaseMLP(BaseEstimator):
 
     def _optimizer(self):
         if self.solver == "adam":
-            return torch.optim.Adam, {
+            return Adam, {
                 "betas": (self.beta_1, self.beta_2),
                 "eps": self.epsilon,
             }
         if self.solver == "sgd":
-            return torch.optim.SGD, {
+            return SGD, {
                 "momentum": self.momentum,
                 "nesterov": bool(self.nesterovs_momentum and self.momentum > 0),
             }

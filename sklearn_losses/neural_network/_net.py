@@ -254,10 +254,11 @@ class Net(NeuralNet):
         # Once per epoch, not once per batch (validation sets eval mode after one).
         if not (module.training and self.criterion_.training):
             self._set_training(True)
+        # Per-batch callbacks may change the optimizer between steps. Built first:
+        # it may move the parameters into one buffer, which MLPPass then aliases.
+        optimizer_step = None if per_batch else OptimizerStep(optimizer)
         # MLPPass computes exactly MLPModule.forward; a subclass may not.
         mlp = MLPPass(module) if type(module) is MLPModule else None
-        # Per-batch callbacks may change the optimizer between steps.
-        optimizer_step = None if per_batch else OptimizerStep(optimizer)
         grad_callbacks = self._callbacks_implement("on_grad_computed")
         params = [p for group in optimizer.param_groups for p in group["params"]]
         self._epoch = _Epoch(
@@ -270,9 +271,6 @@ class Net(NeuralNet):
             and optimizer_step.enabled
             and not grad_callbacks
             and _same_tensors(params, mlp.parameters),
-            one=torch.ones((), dtype=params[0].dtype, device=params[0].device)
-            if params
-            else None,
         )
 
     def train_step(self, batch, **fit_params):
@@ -312,7 +310,7 @@ class Net(NeuralNet):
             Xi, yi = batch
             y_pred = self.infer(Xi, **fit_params)
             loss = self.get_loss(y_pred, yi, X=Xi, training=True)
-            _backward(loss, None if epoch is None else epoch.one)
+            loss.backward()
             return {"loss": loss, "y_pred": y_pred}
         loss, raw, grads = self._mlp_gradients(mlp, batch)
         accumulate(mlp.parameters, grads)
@@ -335,27 +333,6 @@ class _Epoch(NamedTuple):
     grad_callbacks: bool
     #: the MLP's gradients go straight to ``optimizer_step``, not through ``.grad``
     direct: bool
-    one: torch.Tensor | None  # d loss / d loss
-
-
-# torch.autograd.backward and .grad spend about as long checking and converting their
-# arguments as the engine takes to run a small loss graph: hand it the graph directly.
-_ENGINE = getattr(torch.autograd.Variable, "_execution_engine", None)
-
-
-def _ones_like(loss: torch.Tensor, one: torch.Tensor | None) -> torch.Tensor:
-    if one is None or one.dtype != loss.dtype or one.device != loss.device:
-        return torch.ones_like(loss)
-    return one
-
-
-def _backward(loss: torch.Tensor, one: torch.Tensor | None = None) -> None:
-    """``loss.backward()``; ``one`` is a reusable ``ones_like(loss)``."""
-    if _ENGINE is None:
-        loss.backward()
-    else:
-        grad = (_ones_like(loss, one),)
-        _ENGINE.run_backward((loss,), grad, False, False, (), True, True)
 
 
 def _same_tensors(a: list[torch.Tensor], b: list[torch.Tensor]) -> bool:
