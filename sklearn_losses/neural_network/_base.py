@@ -218,11 +218,14 @@ class BaseMLP(BaseEstimator):
             X_train, y_train, w_train, validation = self._split_validation(
                 X, y, sample_weight, task, loss, seed, dtype, device
             )
+        target = loss.encode_target(y_train, task)
         data = TensorData(
             self._to_tensor(X_train, dtype, device),
-            self._to_tensor(loss.encode_target(y_train, task), dtype, device),
+            self._to_tensor(target, dtype, device),
             self._to_tensor(w_train, dtype, device),
         )
+        if first_pass and self.module is None:
+            self._start_output_bias(data.X, target, w_train, task)
         if self.solver == "lbfgs":
             net.batch_size = len(data)
         else:
@@ -287,6 +290,41 @@ class BaseMLP(BaseEstimator):
             **{f"optimizer__{k}": v for k, v in optimizer_params.items()},
         )
         return net.initialize()
+
+    def _start_output_bias(self, X, target, sample_weight, task) -> None:
+        """Start the built-in network at the loss's best constant prediction.
+
+        The output bias is set so that the mean raw output over the training data
+        is ``loss.fit_intercept_only(...)``: training starts from the baseline
+        (the mean for squared error, log-odds or class priors for cross-entropy...)
+        instead of from zero. A user's ``module=`` is left as built.
+        """
+        weight = None if sample_weight is None else np.asarray(sample_weight)
+        if weight is not None and np.all(weight == 1):
+            weight = None
+        start = np.asarray(
+            self._loss.fit_intercept_only(target, weight, task), dtype=np.float64
+        )
+        n_outputs = self.n_outputs_
+        if start.shape[0] < n_outputs:  # classes above the largest index seen
+            fill = start.min() if start.size else 0.0
+            start = np.concatenate([start, np.full(n_outputs - start.shape[0], fill)])
+        if start.shape != (n_outputs,) or not np.isfinite(start).all():
+            return
+        output = self.net_.module_.layers[-1]
+        rows = X[:_PREDICT_CHUNK]
+        with torch.no_grad():
+            mean_raw = self.net_.module_(rows)
+            if weight is None:
+                mean_raw = mean_raw.mean(dim=0)
+            else:
+                w = torch.as_tensor(weight[: len(rows)], dtype=mean_raw.dtype)
+                w = w.to(mean_raw.device)
+                total = w.sum()
+                mean_raw = (w @ mean_raw) / total if total > 0 else mean_raw.mean(0)
+            hidden_part = mean_raw - output.bias
+            bias = torch.as_tensor(start, dtype=output.bias.dtype)
+            output.bias.copy_(bias.to(output.bias.device) - hidden_part)
 
     def _optimizer(self):
         if self.solver == "adam":
