@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import warnings
 from contextlib import contextmanager
 from numbers import Integral, Real
@@ -23,6 +24,7 @@ from sklearn.utils.validation import (
 from ..losses import ACTIVATIONS, Loss, get_loss
 from ._module import HIDDEN_ACTIVATIONS, MLPModule
 from ._net import (
+    NON_FINITE_WEIGHTS,
     Criterion,
     Net,
     SklearnStopping,
@@ -81,6 +83,73 @@ def _resolve_device(device) -> torch.device:
     return resolved
 
 
+def _can_stratify(y: np.ndarray, validation_fraction: float) -> bool:
+    """Whether a stratified split keeps every class on both sides."""
+    counts = np.unique(y, return_counts=True)[1]
+    n_val = math.ceil(validation_fraction * len(y))
+    n_train = len(y) - n_val
+    return counts.min() >= 2 and min(n_train, n_val) >= len(counts)
+
+
+def _parameter_array(param: torch.Tensor, transpose: bool) -> np.ndarray:
+    """A NumPy view of a CPU parameter (writes go to the network), or a read-only
+    copy of one on another device."""
+    tensor = param.detach()
+    if tensor.device.type == "cpu":
+        array = tensor.numpy()
+    else:
+        array = tensor.cpu().numpy()
+        array.flags.writeable = False  # editing a copy would change nothing
+    return array.T if transpose else array
+
+
+def _assign(param: torch.Tensor, value, transpose: bool, name: str) -> None:
+    value = np.asarray(value)
+    expected = tuple(param.shape[::-1]) if transpose else tuple(param.shape)
+    if value.shape != expected:
+        raise ValueError(f"{name} must have shape {expected}, got {value.shape}.")
+    if transpose:
+        value = value.T
+    with torch.no_grad():
+        param.copy_(torch.as_tensor(value, dtype=param.dtype, device=param.device))
+
+
+def _assign_all(params: list[torch.Tensor], arrays, transpose: bool) -> None:
+    name = "coefs_" if transpose else "intercepts_"
+    arrays = list(arrays)
+    if len(arrays) != len(params):
+        raise ValueError(
+            f"{name} must hold {len(params)} arrays, one per layer; got {len(arrays)}."
+        )
+    for i, (param, value) in enumerate(zip(params, arrays)):
+        _assign(param, value, transpose, f"{name}[{i}]")
+
+
+class _LayerArrays(list):
+    """``coefs_`` or ``intercepts_``: a list whose item assignment writes to the
+    network's parameters, as assigning to scikit-learn's list changes its model."""
+
+    def __init__(self, params: list[torch.Tensor], transpose: bool):
+        self._params, self._transpose = params, transpose
+        super().__init__(_parameter_array(p, transpose) for p in params)
+
+    def __setitem__(self, index, value):
+        name = "coefs_" if self._transpose else "intercepts_"
+        if isinstance(index, slice):
+            positions = range(*index.indices(len(self)))
+            values = list(value)
+            if len(values) != len(positions):
+                raise ValueError(f"{name} has a fixed number of layers.")
+        else:
+            positions, values = [range(len(self))[index]], [value]
+        for i, item in zip(positions, values):
+            _assign(self._params[i], item, self._transpose, f"{name}[{i}]")
+            super().__setitem__(i, _parameter_array(self._params[i], self._transpose))
+
+    def __reduce__(self):  # pickles as the plain list of arrays it shows
+        return list, (list(self),)
+
+
 def _same_loss(a: Loss, b: Loss) -> bool:
     return type(a) is type(b) and a.get_params() == b.get_params()
 
@@ -133,20 +202,32 @@ class BaseMLP(BaseEstimator):
     # -- fitted attributes derived from the network -----------------------------------
     @property
     def coefs_(self) -> list[np.ndarray]:
-        """Weight matrices of the linear layers, shape ``(n_in, n_out)`` each."""
+        """Weight matrices of the linear layers, shape ``(n_in, n_out)`` each.
+
+        As in scikit-learn, editing them in place or assigning new arrays (the
+        whole list or one item) changes the model: on the CPU they are NumPy views
+        of the network's parameters; on other devices read-only copies, so only
+        assignment changes the model there.
+        """
         check_is_fitted(self, "net_")
-        return [
-            layer.weight.detach().cpu().numpy().T.copy()
-            for layer in self._linear_layers()
-        ]
+        return _LayerArrays([layer.weight for layer in self._linear_layers()], True)
+
+    @coefs_.setter
+    def coefs_(self, arrays) -> None:
+        check_is_fitted(self, "net_")
+        _assign_all([layer.weight for layer in self._linear_layers()], arrays, True)
 
     @property
     def intercepts_(self) -> list[np.ndarray]:
-        """Bias vectors of the linear layers."""
+        """Bias vectors of the linear layers (views of the parameters, as
+        :attr:`coefs_`)."""
         check_is_fitted(self, "net_")
-        return [
-            layer.bias.detach().cpu().numpy().copy() for layer in self._linear_layers()
-        ]
+        return _LayerArrays([layer.bias for layer in self._linear_layers()], False)
+
+    @intercepts_.setter
+    def intercepts_(self, arrays) -> None:
+        check_is_fitted(self, "net_")
+        _assign_all([layer.bias for layer in self._linear_layers()], arrays, False)
 
     def _n_weights(self) -> int:
         return sum(p.numel() for p in self.net_.module_.parameters())
@@ -272,7 +353,11 @@ class BaseMLP(BaseEstimator):
         optimizer, optimizer_params = self._optimizer()
         net = Net(
             module=module,
-            criterion=Criterion(self._loss, ACTIVATIONS[self.out_activation_]),
+            criterion=Criterion(
+                self._loss,
+                ACTIVATIONS[self.out_activation_],
+                n_outputs if self._task == "multilabel" else 1,
+            ),
             optimizer=optimizer,
             lr=self.learning_rate_init if self.solver != "lbfgs" else 1.0,
             max_epochs=self.max_iter,
@@ -364,7 +449,14 @@ class BaseMLP(BaseEstimator):
     def _split_validation(self, X, y, sample_weight, task, loss, seed, dtype, device):
         if not self.early_stopping:
             return X, y, sample_weight, None
+        if math.ceil(self.validation_fraction * X.shape[0]) < 2:
+            raise ValueError(
+                "The validation set is too small. Increase 'validation_fraction' or "
+                "the size of your dataset."
+            )
         stratify = y if self._stratify_validation(y) else None
+        if stratify is not None and not _can_stratify(y, self.validation_fraction):
+            stratify = None  # as scikit-learn's MLP splits multi-class targets
         X, X_val, y, y_val, sample_weight, w_val = train_test_split(
             X,
             y,
@@ -373,11 +465,6 @@ class BaseMLP(BaseEstimator):
             test_size=self.validation_fraction,
             stratify=stratify,
         )
-        if X_val.shape[0] < 2:
-            raise ValueError(
-                "The validation set is too small. Increase 'validation_fraction' or "
-                "the size of your dataset."
-            )
         validation = self._validation_set(
             X_val, y_val, w_val, task, loss, dtype, device
         )
@@ -423,6 +510,7 @@ class BaseMLP(BaseEstimator):
 
     def _finish_fit(self, monitor: SklearnStopping, incremental: bool) -> None:
         net = self.net_
+        restored = False
         if self.solver == "lbfgs":
             optimizer = net.optimizer_
             state = optimizer.state[optimizer.param_groups[0]["params"][0]]
@@ -445,7 +533,8 @@ class BaseMLP(BaseEstimator):
             self.validation_scores_ = monitor.validation_scores
             self.best_validation_score_ = monitor.best_validation_score
             self.validation_loss_curve_ = monitor.validation_losses
-            if self.early_stopping and monitor.best_state is not None:
+            restored = self.early_stopping and monitor.best_state is not None
+            if restored:  # the best weights seen (scikit-learn does the same)
                 net.module_.load_state_dict(monitor.best_state)
             if (
                 not incremental
@@ -460,11 +549,15 @@ class BaseMLP(BaseEstimator):
                 )
         if not all(torch.isfinite(p).all() for p in net.module_.parameters()):
             raise ValueError(
-                "Training diverged: the network weights are not finite. Lower "
-                "learning_rate_init or scale the inputs and targets."
+                f"{NON_FINITE_WEIGHTS} Training diverged: lower learning_rate_init "
+                "or scale the inputs and targets (e.g. StandardScaler)."
             )
         curve = getattr(self, "loss_curve_", None)
-        if curve and curve[-1] > _DIVERGENCE_GROWTH * curve[0]:
+        if (
+            curve
+            and not (self.solver != "lbfgs" and restored)
+            and curve[-1] > _DIVERGENCE_GROWTH * curve[0]
+        ):
             raise ValueError(
                 f"Training diverged: the loss grew from {curve[0]:.4g} in the first "
                 f"epoch to {curve[-1]:.4g}. Lower learning_rate_init or scale the "

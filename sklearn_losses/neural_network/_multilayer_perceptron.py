@@ -82,6 +82,7 @@ _COMMON_PARAMETERS = """
 _COMMON_ATTRIBUTES = """
     loss_ : float
         The final training loss (sgd, adam: mean over the last epoch's batches).
+        For multi-label targets it sums over labels, as scikit-learn's does.
     best_loss_ : float or None
         Lowest training loss (None with early stopping or lbfgs).
     loss_curve_ : list of float
@@ -560,6 +561,8 @@ default=None
     def _predict_from_raw(self, raw: np.ndarray) -> np.ndarray:
         if self._task == "multilabel":
             return (raw > 0).astype(int)
+        if len(self.classes_) == 1:
+            return self.classes_[np.zeros(len(raw), dtype=np.intp)]
         if raw.shape[1] == 1:
             return self.classes_[(raw[:, 0] > 0).astype(np.intp)]
         return self.classes_[raw.argmax(axis=1)]
@@ -600,12 +603,9 @@ default=None
     def _target_task(self, y):
         if self._label_binarizer.y_type_.startswith("multilabel"):
             return "multilabel"
-        if len(self.classes_) < 2:
-            raise ValueError(
-                f"The target has only one class ({self.classes_[0]!r}); a classifier "
-                "needs samples of at least 2 classes."
-            )
-        return "binary" if len(self.classes_) == 2 else "multiclass"
+        # One class is a binary problem whose positive class never occurs, as in
+        # scikit-learn's MLP: it predicts that class (a fold of unshuffled data).
+        return "binary" if len(self.classes_) <= 2 else "multiclass"
 
     def _encode_targets(self, y):
         if self._label_binarizer.y_type_.startswith("multilabel"):
