@@ -1,6 +1,5 @@
 """Side by side with scikit-learn's MLPs: behaviours a user switching over notices."""
 
-import pickle
 import warnings
 
 import numpy as np

@@ -17,7 +17,6 @@ from ..losses import Activation, Loss
 from ._fused import MLPPass, NumpyMLP, OptimizerStep, accumulate
 from ._module import MLPModule
 
-
 # scikit-learn's words when training diverges (code may match them); advice follows.
 NON_FINITE_WEIGHTS = (
     "Solver produced non-finite parameter weights. The input data may contain "
