@@ -1,5 +1,6 @@
 """Side by side with scikit-learn's MLPs: behaviours a user switching over notices."""
 
+import pickle
 import warnings
 
 import numpy as np
@@ -174,3 +175,205 @@ def test_multilabel_loss_sums_over_labels_as_scikit_learn():
     ours.partial_fit(X, Y)
     theirs.partial_fit(X, Y)
     assert ours.loss_ == pytest.approx(theirs.loss_, rel=1e-6)
+
+
+# -- coefs_ and intercepts_ ------------------------------------------------------------
+def _pair(cls_ours, cls_theirs, X, y, **params):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours = cls_ours(max_iter=3, random_state=0, **params).fit(X, y)
+        theirs = cls_theirs(max_iter=3, random_state=1, **params).fit(X, y)
+    return ours, theirs
+
+
+@pytest.mark.parametrize("n_rows", [1, 150])  # NumPy fast path and torch path
+def test_assigned_weights_predict_as_scikit_learn(n_rows):
+    ours, theirs = _pair(
+        MLPClassifier, sk.MLPClassifier, X_IRIS, Y_IRIS, hidden_layer_sizes=(7, 5)
+    )
+    ours.coefs_ = theirs.coefs_
+    ours.intercepts_ = theirs.intercepts_
+    X = X_IRIS[:n_rows]
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X))
+    # One item assigned, then an in-place edit: both models follow.
+    for model in (ours, theirs):
+        model.intercepts_[-1] = np.array([3.0, 0.0, -1.0])
+        model.coefs_[-1][:, 1] *= 2.0
+        model.coefs_[0][0, :] = 0.5
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X))
+    np.testing.assert_array_equal(ours.predict(X_IRIS), theirs.predict(X_IRIS))
+
+
+def test_regressor_weights_write_through():
+    X, y = make_regression(n_samples=40, n_features=3, random_state=0)
+    ours, theirs = _pair(MLPRegressor, sk.MLPRegressor, X, y, hidden_layer_sizes=(4,))
+    ours.coefs_ = [c.copy() for c in theirs.coefs_]
+    ours.intercepts_ = [b.copy() for b in theirs.intercepts_]
+    for model in (ours, theirs):
+        model.coefs_[1][:] = 0.0
+        model.intercepts_[1] += 2.5
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X))
+    np.testing.assert_allclose(ours.predict(X), theirs.intercepts_[1][0])
+
+
+def test_partial_fit_continues_from_assigned_weights():
+    """One plain SGD step from the same weights gives scikit-learn's weights."""
+    params = dict(
+        hidden_layer_sizes=(6,),
+        solver="sgd",
+        momentum=0.0,
+        learning_rate_init=0.1,
+        shuffle=False,
+        batch_size=150,
+        random_state=0,
+    )
+    theirs = sk.MLPClassifier(**params).partial_fit(X_IRIS, Y_IRIS, classes=[0, 1, 2])
+    ours = MLPClassifier(**params).partial_fit(X_IRIS, Y_IRIS, classes=[0, 1, 2])
+    ours.coefs_ = theirs.coefs_
+    ours.intercepts_ = theirs.intercepts_
+    ours.partial_fit(X_IRIS, Y_IRIS)
+    theirs.partial_fit(X_IRIS, Y_IRIS)
+    for a, b in zip(ours.coefs_ + ours.intercepts_, theirs.coefs_ + theirs.intercepts_):
+        np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-10)
+
+
+def test_weights_survive_pickling_and_refuse_wrong_shapes():
+    ours = MLPClassifier(max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        ours.fit(X_IRIS, Y_IRIS)
+    ours.intercepts_[-1][:] = [0.0, 9.0, 0.0]
+    restored = pickle.loads(pickle.dumps(ours))
+    np.testing.assert_array_equal(restored.intercepts_[-1], [0.0, 9.0, 0.0])
+    restored.intercepts_[-1][:] = [9.0, 0.0, 0.0]  # the copy's own network
+    assert (ours.predict(X_IRIS) == 1).all() and (restored.predict(X_IRIS) == 0).all()
+    assert type(pickle.loads(pickle.dumps(ours.coefs_))) is list
+    with pytest.raises(ValueError, match=r"coefs_\[0\] must have shape \(4, 100\)"):
+        ours.coefs_ = [np.zeros((3, 100)), ours.coefs_[1]]
+    with pytest.raises(ValueError, match="2 arrays"):
+        ours.intercepts_ = [np.zeros(3)]
+    with pytest.raises(ValueError, match=r"intercepts_\[1\] must have shape \(3,\)"):
+        ours.intercepts_[1] = np.zeros(2)
+
+
+# -- clear errors ---------------------------------------------------------------------------
+def test_module_with_the_wrong_output_width():
+    import torch
+
+    X, y = make_regression(n_samples=30, n_features=3, random_state=0)
+    with pytest.raises(ValueError, match=r"shape \(2, 5\).*needs 1 output"):
+        MLPRegressor(module=lambda n, k: torch.nn.Linear(n, 5), max_iter=2).fit(X, y)
+    with pytest.raises(ValueError, match=r"needs 3 output unit.*3 classes"):
+        MLPClassifier(module=lambda n, k: torch.nn.Linear(n, 2), max_iter=2).fit(
+            X_IRIS, Y_IRIS
+        )
+    # The right width trains.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        MLPClassifier(module=lambda n, k: torch.nn.Linear(n, k), max_iter=2).fit(
+            X_IRIS, Y_IRIS
+        )
+
+
+def test_scalar_custom_loss_refuses_sample_weight():
+    def batch_mean(y_pred, y_true):
+        return (y_pred - y_true).square().mean()
+
+    X, y = make_regression(n_samples=30, n_features=3, random_state=0)
+    with pytest.raises(ValueError, match="one value for the whole batch"):
+        MLPRegressor(loss=batch_mean, max_iter=2).fit(
+            X, y, sample_weight=np.arange(30.0)
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        MLPRegressor(loss=batch_mean, max_iter=2).fit(X, y)  # unweighted: fine
+
+
+def test_minimal_loss_subclass():
+    import torch  # noqa: F401
+
+    from sklearn_losses.losses import Loss
+
+    class Minimal(Loss):
+        name = "minimal"
+        tasks = frozenset({"regression", "binary"})
+
+        def loss(self, y_pred, y_true):
+            return (y_pred - y_true).square().mean(dim=1)
+
+    X, y = make_regression(n_samples=30, n_features=3, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        reg = MLPRegressor(loss=Minimal(), max_iter=3).fit(X, y)
+        clf = MLPClassifier(loss=Minimal(), max_iter=3).fit(X, y > 0)
+    assert reg.out_activation_ == "identity" and clf.out_activation_ == "logistic"
+
+    class NoTasks(Loss):
+        name = "no_tasks"
+
+        def loss(self, y_pred, y_true):
+            return (y_pred - y_true).square().mean(dim=1)
+
+    with pytest.raises(ValueError, match="declares no tasks"):
+        MLPRegressor(loss=NoTasks(), max_iter=3).fit(X, y)
+
+
+def test_nested_loss_parameter_needs_the_loss_object():
+    from sklearn.model_selection import GridSearchCV
+
+    from sklearn_losses.losses import Huber
+
+    with pytest.raises(ValueError, match=r"loss=Huber\(delta=2\)"):
+        MLPRegressor(loss="huber").set_params(loss__delta=2)
+    X, y = make_regression(n_samples=30, n_features=3, random_state=0)
+    search = GridSearchCV(
+        MLPRegressor(loss="huber", max_iter=2), {"loss__delta": [1, 2]}
+    )
+    with pytest.raises(ValueError, match="Pass the loss object"):
+        search.fit(X, y)
+    assert MLPRegressor(loss=Huber()).set_params(loss__delta=2).loss.delta == 2
+
+
+def test_predict_proba_of_a_loss_without_probabilities():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = MLPClassifier(loss="hinge", max_iter=2).fit(X_IRIS, Y_IRIS)
+    assert not hasattr(clf, "predict_proba")
+    assert not hasattr(MLPClassifier(loss="hinge"), "predict_log_proba")
+    with pytest.raises(AttributeError, match="'hinge' loss.*decision_function.*Calib"):
+        clf.predict_proba(X_IRIS)
+
+
+@pytest.mark.parametrize("device", ["mps", "xpu", "cuda:9"])
+def test_unavailable_device(device):
+    import torch
+
+    if torch.device(device).type == "cuda" and torch.cuda.device_count() > 9:
+        pytest.skip("that many GPUs")
+    with pytest.raises(ValueError, match=rf"device='{device}'.*device='cpu'"):
+        MLPClassifier(device=device, max_iter=2).fit(X_IRIS, Y_IRIS)
+
+
+@pytest.mark.parametrize("n_rows", [1, 150])
+def test_output_dtype_follows_scikit_learn(n_rows):
+    X32 = X_IRIS.astype(np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        pairs = [
+            (
+                MLPClassifier(max_iter=2).fit(X32, Y_IRIS),
+                sk.MLPClassifier(max_iter=2).fit(X32, Y_IRIS),
+            ),
+            (
+                MLPClassifier(max_iter=2).fit(X_IRIS, Y_IRIS),
+                sk.MLPClassifier(max_iter=2).fit(X_IRIS, Y_IRIS),
+            ),
+        ]
+        regressors = (
+            MLPRegressor(max_iter=2).fit(X32, Y_IRIS),
+            sk.MLPRegressor(max_iter=2).fit(X32, Y_IRIS),
+        )
+    for X in (X_IRIS[:n_rows], X32[:n_rows]):
+        for ours, theirs in pairs:
+            assert ours.predict_proba(X).dtype == theirs.predict_proba(X).dtype
+        assert regressors[0].predict(X).dtype == regressors[1].predict(X).dtype

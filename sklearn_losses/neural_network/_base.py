@@ -80,6 +80,15 @@ def _resolve_device(device) -> torch.device:
             f"device={device!r} was requested but CUDA is not available on this "
             "machine; use device='cpu'."
         )
+    if resolved.type != "cpu":
+        try:  # any device torch was built without, or that is absent (mps, cuda:7)
+            torch.empty(1, device=resolved)
+        except (RuntimeError, AssertionError, ValueError) as exc:
+            raise ValueError(
+                f"device={device!r} is not available: this torch build or this "
+                "machine cannot allocate memory there. Use device='cpu'"
+                + (" or 'cuda'." if torch.cuda.is_available() else ".")
+            ) from exc
     return resolved
 
 
@@ -148,6 +157,13 @@ class _LayerArrays(list):
 
     def __reduce__(self):  # pickles as the plain list of arrays it shows
         return list, (list(self),)
+
+
+def _promoted(raw: np.ndarray, input_dtype) -> np.ndarray:
+    """Outputs in the dtype scikit-learn's MLP returns: that of ``X @ coefs_``
+    (float64 from float64 input even for a model fitted on float32)."""
+    dtype = np.result_type(raw.dtype, input_dtype)
+    return raw if raw.dtype == dtype else raw.astype(dtype)
 
 
 def _same_loss(a: Loss, b: Loss) -> bool:
@@ -307,6 +323,8 @@ class BaseMLP(BaseEstimator):
         )
         if first_pass and self.module is None:
             self._start_output_bias(data.X, target, w_train, task)
+        elif first_pass:
+            self._check_module_outputs(data.X[:2], loss, task)
         if self.solver == "lbfgs":
             net.batch_size = len(data)
         else:
@@ -410,6 +428,56 @@ class BaseMLP(BaseEstimator):
             hidden_part = mean_raw - output.bias
             bias = torch.as_tensor(start, dtype=output.bias.dtype)
             output.bias.copy_(bias.to(output.bias.device) - hidden_part)
+
+    def _check_module_outputs(self, X, loss: Loss, task: str) -> None:
+        """Refuse a user's module whose outputs do not fit the loss."""
+        module = self.net_.module_
+        with torch.no_grad():
+            raw = module(X)
+        shape = tuple(getattr(raw, "shape", ()))
+        if len(shape) == 2 and shape[1] == self.n_outputs_:
+            return
+        what = (
+            f"{len(self._classes())} classes"
+            if task in ("binary", "multiclass")
+            else f"{self.n_outputs_} {'labels' if task == 'multilabel' else 'targets'}"
+        )
+        raise ValueError(
+            f"The module's output has shape {shape} for {shape[0] if shape else '?'} "
+            f"samples, but the {loss.name!r} loss needs {self.n_outputs_} output "
+            f"unit(s) per sample for {what} ({task}): shape (n_samples, "
+            f"{self.n_outputs_}). module is called as module(n_features, n_outputs); "
+            "give its last layer n_outputs units."
+        )
+
+    def set_params(self, **params):
+        """Set parameters; ``loss__<name>`` needs ``loss`` to be a loss object.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : estimator
+            The estimator.
+        """
+        nested = sorted(key for key in params if key.startswith("loss__"))
+        loss = params.get("loss", getattr(self, "loss", None))
+        if nested and not isinstance(loss, Loss):
+            try:
+                cls_name = type(get_loss(loss)).__name__
+            except (TypeError, ValueError):
+                cls_name = "LossClass"
+            arguments = ", ".join(f"{k[len('loss__') :]}={params[k]!r}" for k in nested)
+            raise ValueError(
+                f"Cannot set {', '.join(nested)}: loss={loss!r} is a name, not a loss "
+                f"object with parameters. Pass the loss object instead: "
+                f"loss={cls_name}({arguments}) (from sklearn_losses.losses), or search "
+                f"over loss=[{cls_name}(...), ...]."
+            )
+        return super().set_params(**params)
 
     def _optimizer(self):
         if self.solver == "adam":
@@ -598,7 +666,7 @@ class BaseMLP(BaseEstimator):
         # per-operation overhead would be most of the cost (see Net.numpy_forward).
         forward = self.net_.numpy_forward(X.shape[0])
         if forward is not None and not sp.issparse(X):
-            return forward(X)
+            return _promoted(forward(X), X.dtype)
         module = self.net_.module_
         param = next(module.parameters())
         module.eval()
@@ -611,7 +679,8 @@ class BaseMLP(BaseEstimator):
                     chunk = chunk.toarray()
                 chunk = self._to_tensor(chunk, param.dtype, param.device)
                 outputs.append(module(chunk).cpu().numpy())
-        return outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
+        raw = outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
+        return _promoted(raw, X.dtype)
 
     def _activated(self, raw: np.ndarray) -> np.ndarray:
         return ACTIVATIONS[self.out_activation_].numpy_fn(raw)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import types
+
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.metrics import accuracy_score, r2_score
@@ -21,6 +24,25 @@ from sklearn.utils.validation import (
 )
 
 from ._base import _STOCHASTIC_SOLVERS, BaseMLP
+
+
+class _if_probabilistic:
+    """A method that exists only for losses with class probabilities.
+
+    Like scikit-learn's ``available_if`` (``hasattr`` is False otherwise), but the
+    AttributeError says why and what to use instead.
+    """
+
+    def __init__(self, method):
+        self.method = method
+        functools.update_wrapper(self, method)
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self.method
+        obj._check_proba(self.method.__name__)
+        return types.MethodType(self.method, obj)
+
 
 _COMMON_PARAMETERS = """
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
@@ -508,7 +530,7 @@ default=None
         """
         return self._predict_from_raw(self._raw_output(X))
 
-    @available_if(lambda est: est._has_proba())
+    @_if_probabilistic
     def predict_proba(self, X):
         """Class probabilities, for losses that define them.
 
@@ -527,7 +549,7 @@ default=None
             return np.hstack([1.0 - proba, proba])
         return proba
 
-    @available_if(lambda est: est._has_proba())
+    @_if_probabilistic
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`.
 
@@ -546,6 +568,19 @@ default=None
             return np.log(proba)
 
     # -- raw outputs to answers -------------------------------------------------------
+    def _check_proba(self, method: str) -> bool:
+        """True where the loss gives probabilities; otherwise an AttributeError
+        saying why (``hasattr`` stays False)."""
+        if self._has_proba():
+            return True
+        loss = self._loss if hasattr(self, "_loss") else self._loss_or_none()
+        raise AttributeError(
+            f"This {type(self).__name__} has no {method}: the {loss.name!r} loss does "
+            "not define class probabilities. Use decision_function for scores, "
+            "choose a probabilistic loss such as 'log_loss', or calibrate the scores "
+            "with sklearn.calibration.CalibratedClassifierCV."
+        )
+
     def _has_proba(self) -> bool:
         loss = self._loss if hasattr(self, "_loss") else self._loss_or_none()
         return loss is None or bool(loss.probabilistic)

@@ -206,6 +206,13 @@ class Net(NeuralNet):
                 return values.mean(), normaliser  # sum / n, bit for bit
             total = values.sum() if values.ndim else values * normaliser
         else:
+            if not values.ndim:
+                raise ValueError(
+                    f"The loss {self.criterion_.loss!r} returns one value for the "
+                    "whole batch, so it cannot weight samples: fit without "
+                    "sample_weight, or make the function return one value per "
+                    "sample (e.g. end it with .mean(dim=1), not .mean())."
+                )
             weight_sum = weight.sum()
             # A batch whose weights are all zero contributes nothing (and no NaN).
             normaliser = torch.where(weight_sum > 0, weight_sum, torch.inf)
