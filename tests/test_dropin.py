@@ -377,3 +377,70 @@ def test_output_dtype_follows_scikit_learn(n_rows):
         for ours, theirs in pairs:
             assert ours.predict_proba(X).dtype == theirs.predict_proba(X).dtype
         assert regressors[0].predict(X).dtype == regressors[1].predict(X).dtype
+
+
+# -- L-BFGS ---------------------------------------------------------------------------------
+def _convergence_warnings(fit):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model = fit()
+    return model, [
+        str(w.message) for w in caught if issubclass(w.category, ConvergenceWarning)
+    ]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [dict(max_iter=3), dict(max_fun=5), dict(max_iter=3, warm_start=True)],
+    ids=["max_iter", "max_fun", "warm_start"],
+)
+@pytest.mark.parametrize(
+    "Ours,Theirs", [(MLPRegressor, sk.MLPRegressor), (MLPClassifier, sk.MLPClassifier)]
+)
+def test_lbfgs_warns_where_scikit_learn_does(Ours, Theirs, params):
+    def fit(cls):
+        model = cls(solver="lbfgs", random_state=0, **params).fit(X_IRIS, Y_IRIS)
+        if params.get("warm_start"):
+            model.fit(X_IRIS, Y_IRIS)
+        return model
+
+    ours, our_warnings = _convergence_warnings(lambda: fit(Ours))
+    theirs, their_warnings = _convergence_warnings(lambda: fit(Theirs))
+    assert len(our_warnings) == len(their_warnings) > 0
+    # The same text up to the iteration count (the networks differ).
+    first_line = [w.split("\n")[1:] for w in their_warnings]
+    assert [w.split("\n")[1:] for w in our_warnings] == first_line
+    assert ours.n_iter_ <= params.get("max_iter", 200)
+    for name in ("loss_curve_", "best_loss_", "validation_scores_"):
+        assert hasattr(ours, name) == hasattr(theirs, name)
+    assert np.isfinite(ours.loss_)
+
+
+def test_lbfgs_converged_is_silent_and_matches_scikit_learn():
+    X, y = make_regression(n_samples=60, n_features=3, noise=0.1, random_state=0)
+    params = dict(
+        solver="lbfgs", hidden_layer_sizes=(), max_iter=500, tol=1e-8, alpha=0
+    )
+    ours, our_warnings = _convergence_warnings(lambda: MLPRegressor(**params).fit(X, y))
+    theirs = sk.MLPRegressor(**params).fit(X, y)
+    assert our_warnings == []
+    # A linear model: both reach least squares (their loss is half ours).
+    np.testing.assert_allclose(ours.predict(X), theirs.predict(X), rtol=1e-4)
+    assert ours.loss_ == pytest.approx(2 * theirs.loss_, rel=1e-3, abs=1e-6)
+
+
+def test_lbfgs_with_a_users_module_and_the_net_afterwards(capsys):
+    from functools import partial
+
+    from sklearn_losses.neural_network import MLPModule
+
+    module = partial(MLPModule, hidden_layer_sizes=(10,), init="he_uniform")
+    clf, caught = _convergence_warnings(
+        lambda: MLPClassifier(
+            module=module, solver="lbfgs", max_iter=5, verbose=True, random_state=0
+        ).fit(X_IRIS, Y_IRIS)
+    )
+    assert len(caught) == 1 and clf.n_iter_ == 5
+    assert "Iteration 5, loss" in capsys.readouterr().out
+    assert clf.net_.history[-1, "train_loss"] == pytest.approx(clf.loss_)
+    assert clf.net_.predict_proba(X_IRIS.astype(np.float64)).shape == (150, 3)

@@ -22,6 +22,7 @@ from sklearn.utils.validation import (
 )
 
 from ..losses import ACTIVATIONS, Loss, get_loss
+from ._lbfgs import check_lbfgs_result, fit_lbfgs
 from ._module import HIDDEN_ACTIVATIONS, MLPModule
 from ._net import (
     NON_FINITE_WEIGHTS,
@@ -340,14 +341,36 @@ class BaseMLP(BaseEstimator):
             if not incremental:
                 net.initialize_optimizer()  # warm_start keeps weights, not the optimizer
             monitor.resume(len(data), validation)
-        epochs = 1 if incremental or self.solver == "lbfgs" else self.max_iter
+        epochs = 1 if incremental else self.max_iter
+        lbfgs_result = None
         try:
             with _cpu_threads(device, net.batch_size * self._n_weights()):
-                net.partial_fit(data, None, epochs=epochs)
+                if self.solver == "lbfgs":
+                    lbfgs_result = self._fit_lbfgs(data)
+                else:
+                    net.partial_fit(data, None, epochs=epochs)
         finally:
             monitor.validation = None  # do not keep the validation data in the model
-        self._finish_fit(monitor, incremental)
+        self._finish_fit(monitor, incremental, lbfgs_result)
         return self
+
+    def _fit_lbfgs(self, data: TensorData):
+        """SciPy's L-BFGS-B on the full batch (see ``_lbfgs.py``), recorded in the
+        net's history as one epoch."""
+        net = self.net_
+        result = fit_lbfgs(
+            net,
+            (data.X, (data.target, data.weight)),
+            max_iter=self.max_iter,
+            max_fun=self.max_fun,
+            tol=self.tol,
+            verbose=bool(self.verbose),
+        )
+        net.history.new_epoch()
+        net.history.record("epoch", len(net.history))
+        net.history.record("train_loss", float(result.fun))
+        net.history.record("train_batch_count", int(result.nfev))
+        return result
 
     def _build_net(self, n_features, hidden, n_outputs, dtype, device, seed) -> Net:
         generator = torch.Generator().manual_seed(seed)
@@ -515,7 +538,8 @@ class BaseMLP(BaseEstimator):
         return int(np.clip(self.batch_size, 1, n_samples))
 
     def _split_validation(self, X, y, sample_weight, task, loss, seed, dtype, device):
-        if not self.early_stopping:
+        if not self.early_stopping or self.solver == "lbfgs":
+            # scikit-learn's lbfgs ignores early_stopping and trains on all the data
             return X, y, sample_weight, None
         if math.ceil(self.validation_fraction * X.shape[0]) < 2:
             raise ValueError(
@@ -576,22 +600,15 @@ class BaseMLP(BaseEstimator):
 
         return ValidationSet(self._to_tensor(X_val, dtype, device), evaluate, score)
 
-    def _finish_fit(self, monitor: SklearnStopping, incremental: bool) -> None:
+    def _finish_fit(
+        self, monitor: SklearnStopping, incremental: bool, lbfgs_result=None
+    ) -> None:
         net = self.net_
         restored = False
         if self.solver == "lbfgs":
-            optimizer = net.optimizer_
-            state = optimizer.state[optimizer.param_groups[0]["params"][0]]
-            self.n_iter_ = int(state.get("n_iter", 0))
-            self.loss_ = float(monitor.loss)
-            if self.n_iter_ >= self.max_iter:
-                warnings.warn(
-                    f"lbfgs failed to converge after {self.n_iter_} iteration(s): "
-                    "the maximum number of iterations was reached. Increase max_iter "
-                    "or scale the data.",
-                    ConvergenceWarning,
-                    stacklevel=4,
-                )
+            # scikit-learn's attributes after lbfgs: n_iter_ and loss_, no curves.
+            self.n_iter_ = check_lbfgs_result(lbfgs_result, self.max_iter, 4)
+            self.loss_ = float(lbfgs_result.fun)
         else:
             self.n_iter_ = monitor.n_iter
             self.t_ = monitor.t

@@ -50,8 +50,8 @@ _COMMON_PARAMETERS = """
     activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
         Activation of the hidden layers.
     solver : {"lbfgs", "sgd", "adam"}, default="adam"
-        ``torch.optim.LBFGS`` (full batch, strong Wolfe line search),
-        ``torch.optim.SGD`` or ``torch.optim.Adam``.
+        SciPy's L-BFGS-B on the full batch with the exact gradient (as
+        scikit-learn's MLP runs it), ``torch.optim.SGD`` or ``torch.optim.Adam``.
     alpha : float, default=0.0001
         Strength of the L2 penalty on the weight matrices, as in scikit-learn: the
         batch objective is ``(sum_i w_i l_i + alpha / 2 ||W||^2) / sum_i w_i``.
