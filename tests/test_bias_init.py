@@ -24,7 +24,6 @@ from sklearn_losses.losses import (
     Loss,
     Poisson,
     Quantile,
-    RegressionLoss,
     SparseCategoricalCrossEntropy,
     SquaredError,
     SquaredHinge,
@@ -294,4 +293,19 @@ def test_poisson_default_beats_the_baseline():
         reg = MLPRegressor(loss=loss, random_state=0).fit(X, y)
         baseline = DummyRegressor().fit(X, y).score(X, y)
         assert reg.score(X, y) > max(baseline, 0.5)
-        assert isinstance(reg._loss, RegressionLoss | Poisson)
+
+
+def test_partial_fit_start_with_classes_not_seen_yet():
+    X, y = make_classification(
+        n_samples=90, n_classes=3, n_informative=4, random_state=0
+    )
+    seen = y < 2
+    clf = MLPClassifier(solver="sgd", learning_rate_init=1e-12, random_state=0)
+    clf.partial_fit(X[seen], y[seen], classes=[0, 1, 2])
+    # A class not seen yet starts as likely as the rarest seen one (not at zero,
+    # which would take a long time to climb out of).
+    raw = clf.decision_function(X).mean(axis=0)
+    assert np.isfinite(raw).all()
+    assert raw[2] == pytest.approx(raw[:2].min(), abs=1e-6)
+    clf.partial_fit(X, y)  # the unseen class can still be learnt
+    assert np.isfinite(clf.predict_proba(X)).all()

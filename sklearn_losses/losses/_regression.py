@@ -221,7 +221,11 @@ class SquaredLogError(RegressionLoss):
         return error.square(), slope.masked_fill_(y_pred < KERAS_EPSILON, 0.0)
 
     def best_constant(self, y_true, sample_weight):
-        # A squared error on log1p(y): the mean there, mapped back.
+        # A squared error on log1p(y): the mean there, mapped back. It is positive,
+        # so the default identity output starts where the clipped log has a
+        # gradient and does not stall below zero (what stalled it before). The
+        # default stays identity, Keras' choice for this loss: a user switching
+        # over gets the model they know; out_activation="exp" remains available.
         log_true = np.log1p(np.clip(y_true, KERAS_EPSILON, None))
         return np.expm1(column_means(log_true, sample_weight))
 
