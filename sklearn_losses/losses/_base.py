@@ -288,8 +288,13 @@ class Loss(BaseEstimator):
         >>> LogLoss().fit_intercept_only(np.array([0, 0, 1, 2]), None, "multiclass")
         array([ 0.46209812, -0.23104906, -0.23104906])
         """
-        target, weight = _as_tensors(y_true, sample_weight)
         n_outputs = _n_intercepts(y_true, self.network_task(task))
+        if len(y_true) > _NUMERICAL_START_ROWS:  # evenly spaced rows estimate it
+            step = -(-len(y_true) // _NUMERICAL_START_ROWS)
+            y_true = np.asarray(y_true)[::step]
+            if sample_weight is not None:
+                sample_weight = np.asarray(sample_weight)[::step]
+        target, weight = _as_tensors(y_true, sample_weight)
         activation = ACTIVATIONS[self.activation(task)]
         low, high = _RAW_BOUNDS[activation.name]
         total = float(weight.sum()) if weight is not None else float(len(y_true))
@@ -637,6 +642,9 @@ _USUAL_ACTIVATION = {
     "multilabel": "logistic",
     "multiclass": "softmax",
 }
+
+#: Rows the numerical best constant is computed on (evenly spaced beyond this).
+_NUMERICAL_START_ROWS = 10000
 
 #: Predictions of a constant start are kept this far inside an open range (as
 #: scikit-learn's ``fit_intercept_only`` does), so raw outputs stay finite.

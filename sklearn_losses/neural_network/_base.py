@@ -37,6 +37,8 @@ from ._persistence import export_net, restore_net
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 _PREDICT_CHUNK = 65536
+# Rows through which the output-bias start estimates the hidden layers' mean output.
+_BIAS_START_ROWS = 2048
 # Below this many multiply-adds per batch, a second CPU thread costs more in
 # synchronisation than it saves, and under joblib or beside other processes the
 # oversubscribed threads slow training down by an order of magnitude.
@@ -323,7 +325,8 @@ class BaseMLP(BaseEstimator):
             self._to_tensor(w_train, dtype, device),
         )
         if first_pass and self.module is None:
-            self._start_output_bias(data.X, target, w_train, task)
+            with _cpu_threads(device, target.size):
+                self._start_output_bias(data.X, target, w_train, task)
         elif first_pass:
             self._check_module_outputs(data.X[:2], loss, task)
         if self.solver == "lbfgs":
@@ -438,13 +441,16 @@ class BaseMLP(BaseEstimator):
         if start.shape != (n_outputs,) or not np.isfinite(start).all():
             return
         output = self.net_.module_.layers[-1]
-        rows = X[:_PREDICT_CHUNK]
+        # The hidden layers' mean contribution, estimated on evenly spaced rows: a
+        # full forward pass over large data would cost a good part of an epoch.
+        step = -(-X.shape[0] // _BIAS_START_ROWS)
+        rows = X[::step]
         with torch.no_grad():
             mean_raw = self.net_.module_(rows)
             if weight is None:
                 mean_raw = mean_raw.mean(dim=0)
             else:
-                w = torch.as_tensor(weight[: len(rows)], dtype=mean_raw.dtype)
+                w = torch.as_tensor(weight[::step], dtype=mean_raw.dtype)
                 w = w.to(mean_raw.device)
                 total = w.sum()
                 mean_raw = (w @ mean_raw) / total if total > 0 else mean_raw.mean(0)
