@@ -24,6 +24,7 @@ import functools
 from typing import ClassVar
 
 import numpy as np
+import scipy.optimize
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils.multiclass import type_of_target, unique_labels
@@ -167,6 +168,9 @@ class Loss(BaseEstimator):
         if redefined and not any(name in vars(cls) for name in _GRADIENTS):
             # An inherited closed form would differentiate the parent's formula.
             cls.raw_loss_gradient = Loss.raw_loss_gradient
+        if redefined and not any(name in vars(cls) for name in _STARTS):
+            # Nor would an inherited best constant minimise the new formula.
+            cls.fit_intercept_only = Loss.fit_intercept_only
 
     # -- what the loss fixes in the network -------------------------------------------
     def network_task(self, task: str) -> str:
@@ -179,7 +183,10 @@ class Loss(BaseEstimator):
         """Name of the output activation used for ``task``."""
         chosen = getattr(self, "out_activation", None)
         if chosen is None:
-            return self.default_activation[self.network_task(task)]
+            task = self.network_task(task)
+            # A loss that declares no default for the task gets the usual one
+            # (linear for regression, probabilities for classification).
+            return self.default_activation.get(task, _USUAL_ACTIVATION[task])
         if chosen not in self.allowed_activations:
             raise ValueError(
                 f"out_activation={chosen!r} is not valid for the {self.name!r} loss; "
@@ -202,6 +209,12 @@ class Loss(BaseEstimator):
 
     def check_task(self, task: str) -> None:
         """Raise a ValueError if this loss cannot be trained on ``task``."""
+        if not self.tasks:
+            raise ValueError(
+                f"The loss {type(self).__name__} declares no tasks: set its class "
+                "attribute `tasks`, e.g. tasks = frozenset({'regression'}), to the "
+                f"tasks it applies to (any of {', '.join(TASKS)})."
+            )
         if task not in self.tasks:
             accepted = ", ".join(t for t in TASKS if t in self.tasks)
             raise ValueError(
@@ -230,6 +243,88 @@ class Loss(BaseEstimator):
         if self.column_encoding == "sign":
             return 2.0 * columns - 1.0
         return columns
+
+    # -- the best constant prediction: where training starts --------------------------
+    def fit_intercept_only(
+        self, y_true: np.ndarray, sample_weight: np.ndarray | None, task: str
+    ) -> np.ndarray:
+        """Raw outputs of the best constant model under this loss.
+
+        The estimators start the built-in network's output bias here, so training
+        starts from the baseline (scikit-learn's losses call this
+        ``fit_intercept_only``). This default minimises the weighted mean of
+        :meth:`raw_loss` over one constant raw vector numerically (L-BFGS-B with the
+        gradient of :meth:`raw_loss_gradient`), so any loss gets a start; the
+        built-in losses override it with closed forms.
+
+        Parameters
+        ----------
+        y_true : ndarray
+            Targets as :meth:`encode_target` returns them: float ``(n_samples,
+            n_columns)``, or int64 class indices ``(n_samples,)`` for multi-class
+            (and two-unit binary) targets.
+        sample_weight : ndarray of shape (n_samples,) or None
+            Sample weights; None weighs every sample one.
+        task : {"regression", "binary", "multiclass", "multilabel"}
+            The task.
+
+        Returns
+        -------
+        ndarray of shape (n_outputs,)
+            Raw outputs (before the output activation), float64 and finite. For
+            class indices the length is ``max(y_true) + 1`` (at least 2): classes
+            above the largest index seen are unknown here; the estimators give them
+            the lowest value returned.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_losses.losses import LogLoss, Poisson, SquaredError
+        >>> y = np.array([[1.0], [2.0], [6.0]])
+        >>> SquaredError().fit_intercept_only(y, None, "regression")  # the mean
+        array([3.])
+        >>> Poisson().fit_intercept_only(y, None, "regression")  # log of the mean
+        array([1.09861229])
+        >>> LogLoss().fit_intercept_only(np.array([0, 0, 1, 2]), None, "multiclass")
+        array([ 0.46209812, -0.23104906, -0.23104906])
+        """
+        n_outputs = _n_intercepts(y_true, self.network_task(task))
+        if len(y_true) > _NUMERICAL_START_ROWS:  # evenly spaced rows estimate it
+            step = -(-len(y_true) // _NUMERICAL_START_ROWS)
+            y_true = np.asarray(y_true)[::step]
+            if sample_weight is not None:
+                sample_weight = np.asarray(sample_weight)[::step]
+        target, weight = _as_tensors(y_true, sample_weight)
+        activation = ACTIVATIONS[self.activation(task)]
+        low, high = _RAW_BOUNDS[activation.name]
+        total = float(weight.sum()) if weight is not None else float(len(y_true))
+
+        def objective(z: np.ndarray) -> tuple[float, np.ndarray]:
+            raw = torch.as_tensor(z, dtype=torch.float64).expand(len(y_true), -1)
+            values, gradient = self.raw_loss_gradient(
+                raw.contiguous(), target, activation, weight
+            )
+            if values.ndim == 0:  # a custom loss's batch mean: already divided
+                value, grad = float(values), gradient.sum(0)
+            else:
+                value, grad = float(values.sum()) / total, gradient.sum(0) / total
+            return value, grad.numpy().astype(np.float64)
+
+        zero = np.zeros(n_outputs)
+        start = _fallback_start(self, y_true, sample_weight, task, activation.name)
+        result = scipy.optimize.minimize(
+            objective,
+            start,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(low, high)] * n_outputs,
+            options={"maxiter": 200},
+        )
+        best = np.asarray(result.x, dtype=np.float64)
+        # Never start worse than a network that outputs zero.
+        if not np.isfinite(best).all() or not result.fun <= objective(zero)[0]:
+            return zero
+        return best
 
     # -- the metric: the same definition, evaluated on NumPy inputs --------------------
     @property
@@ -433,6 +528,8 @@ class Loss(BaseEstimator):
 #: Methods that define a loss's value, and those that write out its gradient.
 _DEFINITIONS = ("loss", "raw_loss", "pointwise")
 _GRADIENTS = ("raw_loss_gradient", "pointwise_loss_gradient")
+#: Methods that give a loss's best constant prediction in closed form.
+_STARTS = ("fit_intercept_only", "best_constant")
 
 _EXAMPLE_LOSS = {
     "regression": "squared_error",
@@ -536,3 +633,133 @@ def weighted(
 def activation_by_name(name: str) -> Activation:
     """Look up an output activation."""
     return ACTIVATIONS[name]
+
+
+#: The output activation of a loss that does not declare one for a task.
+_USUAL_ACTIVATION = {
+    "regression": "identity",
+    "binary": "logistic",
+    "multilabel": "logistic",
+    "multiclass": "softmax",
+}
+
+#: Rows the numerical best constant is computed on (evenly spaced beyond this).
+_NUMERICAL_START_ROWS = 10000
+
+#: Predictions of a constant start are kept this far inside an open range (as
+#: scikit-learn's ``fit_intercept_only`` does), so raw outputs stay finite.
+PREDICTION_EPSILON = 10 * np.finfo(np.float64).eps
+
+#: Raw outputs a constant start may take, per activation: beyond these the
+#: activation saturates (or overflows) in float32 and the gradient vanishes.
+_RAW_BOUNDS: dict[str, tuple[float | None, float | None]] = {
+    "identity": (None, None),
+    "exp": (-36.0, 700.0),
+    "softplus": (-36.0, None),
+    "logistic": (-36.0, 36.0),
+    "tanh": (-18.0, 18.0),
+    "softmax": (-36.0, 36.0),
+}
+
+
+def _as_tensors(y_true, sample_weight):
+    target = torch.as_tensor(np.asarray(y_true))
+    if target.dtype.is_floating_point:
+        target = target.to(torch.float64)
+    weight = None
+    if sample_weight is not None:
+        weight = torch.as_tensor(np.asarray(sample_weight, dtype=np.float64))
+    return target, weight
+
+
+def _n_intercepts(y_true: np.ndarray, network_task: str) -> int:
+    if network_task == "multiclass":
+        return max(int(np.max(y_true, initial=0)) + 1, 2)
+    return np.asarray(y_true).reshape(len(y_true), -1).shape[1]
+
+
+def _fallback_start(loss, y_true, sample_weight, task, activation: str) -> np.ndarray:
+    """Where the numerical search starts: the weighted mean target, through the
+    inverse activation, for regression and column targets; zero for class indices."""
+    y_true = np.asarray(y_true)
+    if y_true.ndim == 1 or activation == "softmax":
+        return np.zeros(_n_intercepts(y_true, loss.network_task(task)))
+    mean = np.average(y_true.reshape(len(y_true), -1), axis=0, weights=sample_weight)
+    if activation == "logistic" and loss.column_encoding == "sign":
+        mean = (mean + 1.0) / 2.0
+    return inverse_activation(activation, mean)
+
+
+def inverse_activation(name: str, y_pred: np.ndarray) -> np.ndarray:
+    """Raw outputs that the output activation ``name`` maps to ``y_pred``.
+
+    Predictions outside the activation's open range are first clipped to
+    :data:`PREDICTION_EPSILON` inside it, so the result is finite. For softmax,
+    ``y_pred`` is a probability vector and the result sums to zero.
+    """
+    y_pred = np.asarray(y_pred, dtype=np.float64)
+    eps = PREDICTION_EPSILON
+    if name == "identity":
+        return y_pred.copy()
+    if name == "exp":
+        return np.log(np.clip(y_pred, eps, None))
+    if name == "softplus":
+        p = np.clip(y_pred, eps, None)
+        return p + np.log(-np.expm1(-p))  # log(exp(p) - 1), without overflow
+    if name == "logistic":
+        p = np.clip(y_pred, eps, 1.0 - eps)
+        return np.log(p) - np.log1p(-p)
+    if name == "tanh":
+        return np.arctanh(np.clip(y_pred, -1.0 + eps, 1.0 - eps))
+    if name == "softmax":
+        log_p = np.log(np.clip(y_pred, eps, None))
+        return log_p - log_p.mean()
+    raise ValueError(f"Unknown output activation {name!r}.")
+
+
+def clip_raw(name: str, raw: np.ndarray) -> np.ndarray:
+    """``raw`` clipped to the range where the activation ``name`` keeps a gradient."""
+    low, high = _RAW_BOUNDS[name]
+    return np.clip(np.asarray(raw, dtype=np.float64), low, high)
+
+
+def weighted_quantile(
+    y: np.ndarray, sample_weight: np.ndarray | None, quantile: float
+) -> np.ndarray:
+    """Per column, a minimiser of the weighted pinball loss of ``quantile``.
+
+    The smallest value whose cumulative weight reaches ``quantile`` of the total
+    (the inverted CDF); where the cumulative weight equals it exactly, every value
+    up to the next one minimises the loss and the midpoint is returned (the median
+    of an even number of values, as :func:`numpy.median` gives it).
+    """
+    y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+    weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight)
+    out = np.empty(y.shape[1])
+    for j in range(y.shape[1]):
+        keep = weight > 0
+        order = np.argsort(y[keep, j], kind="stable")
+        values, cumulative = y[keep, j][order], np.cumsum(weight[keep][order])
+        level = quantile * cumulative[-1]
+        k = int(np.searchsorted(cumulative, level, side="left"))
+        k = min(k, len(values) - 1)
+        tie = np.isclose(cumulative[k], level, rtol=1e-12, atol=0.0)
+        if tie and k + 1 < len(values):
+            out[j] = 0.5 * (values[k] + values[k + 1])
+        else:
+            out[j] = values[k]
+    return out
+
+
+def class_frequencies(
+    index: np.ndarray, sample_weight: np.ndarray | None, n_classes: int
+) -> np.ndarray:
+    """Weighted share of each class among class indices."""
+    counts = np.bincount(index, weights=sample_weight, minlength=n_classes)
+    return counts / counts.sum()
+
+
+def column_means(y: np.ndarray, sample_weight: np.ndarray | None) -> np.ndarray:
+    """Weighted mean of each target column."""
+    y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+    return np.average(y, axis=0, weights=sample_weight)

@@ -8,12 +8,21 @@ from numbers import Real
 from typing import ClassVar
 
 import numpy as np
+import scipy.optimize
 import torch
 import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ._activation import Activation
-from ._base import KERAS_EPSILON, Loss, per_sample
+from ._base import (
+    KERAS_EPSILON,
+    Loss,
+    clip_raw,
+    column_means,
+    inverse_activation,
+    per_sample,
+    weighted_quantile,
+)
 
 
 class RegressionLoss(Loss):
@@ -65,6 +74,25 @@ class RegressionLoss(Loss):
     def loss(self, y_pred, y_true):
         return self.pointwise(y_pred, y_true).mean(dim=1)
 
+    def best_constant(
+        self, y_true: np.ndarray, sample_weight: np.ndarray | None
+    ) -> np.ndarray | None:
+        """Per output, the constant prediction (after the activation) minimising the
+        weighted mean of :meth:`pointwise`; None where there is no closed form.
+
+        :meth:`fit_intercept_only` maps it through the inverse of the output
+        activation. A subclass that redefines :meth:`pointwise` without it gets the
+        numerical answer of :meth:`Loss.fit_intercept_only`.
+        """
+        return None
+
+    def fit_intercept_only(self, y_true, sample_weight, task):
+        best = self.best_constant(np.asarray(y_true, dtype=np.float64), sample_weight)
+        if best is None:
+            return super().fit_intercept_only(y_true, sample_weight, task)
+        activation = self.activation(task)
+        return clip_raw(activation, inverse_activation(activation, best))
+
     def raw_loss_gradient(self, raw, y_true, activation, sample_weight=None):
         y_pred = activation.torch_fn(raw)
         values, derivative = self.pointwise_loss_gradient(y_pred, y_true)
@@ -113,6 +141,9 @@ class SquaredError(RegressionLoss):
         error = y_pred - y_true
         return error.square(), error * 2.0
 
+    def best_constant(self, y_true, sample_weight):
+        return column_means(y_true, sample_weight)
+
 
 class AbsoluteError(RegressionLoss):
     """Mean absolute error, ``|y_pred - y_true|``; robust to outliers in the target.
@@ -141,6 +172,9 @@ class AbsoluteError(RegressionLoss):
     def pointwise_loss_gradient(self, y_pred, y_true):
         error = y_pred - y_true
         return error.abs(), error.sign()
+
+    def best_constant(self, y_true, sample_weight):
+        return weighted_quantile(y_true, sample_weight, 0.5)  # the weighted median
 
 
 class SquaredLogError(RegressionLoss):
@@ -185,6 +219,15 @@ class SquaredLogError(RegressionLoss):
         slope = (2.0 * error).div_(clipped + 1.0)
         # No gradient where the prediction is clipped (autograd's clamp_min rule).
         return error.square(), slope.masked_fill_(y_pred < KERAS_EPSILON, 0.0)
+
+    def best_constant(self, y_true, sample_weight):
+        # A squared error on log1p(y): the mean there, mapped back. It is positive,
+        # so the default identity output starts where the clipped log has a
+        # gradient and does not stall below zero (what stalled it before). The
+        # default stays identity, Keras' choice for this loss: a user switching
+        # over gets the model they know; out_activation="exp" remains available.
+        log_true = np.log1p(np.clip(y_true, KERAS_EPSILON, None))
+        return np.expm1(column_means(log_true, sample_weight))
 
     def check_target(self, y, task):
         super().check_target(y, task)
@@ -242,6 +285,13 @@ class Huber(RegressionLoss):
         values = F.huber_loss(y_pred, y_true, reduction="none", delta=delta)
         return values, (y_pred - y_true).clamp_(-delta, delta)
 
+    def best_constant(self, y_true, sample_weight):
+        # Where the weighted mean of the clipped errors is zero.
+        delta = float(self.delta)
+        return _solve_increasing(
+            lambda c, y: np.clip(c - y, -delta, delta), y_true, sample_weight
+        )
+
 
 class LogCosh(RegressionLoss):
     """Logarithm of the hyperbolic cosine of the error (Keras ``log_cosh``).
@@ -273,6 +323,10 @@ class LogCosh(RegressionLoss):
     def pointwise_loss_gradient(self, y_pred, y_true):
         error = y_pred - y_true
         return error + F.softplus(-2.0 * error) - math.log(2.0), torch.tanh(error)
+
+    def best_constant(self, y_true, sample_weight):
+        # Where the weighted mean of tanh(error), the derivative, is zero.
+        return _solve_increasing(lambda c, y: np.tanh(c - y), y_true, sample_weight)
 
 
 class Poisson(Loss):
@@ -313,6 +367,12 @@ class Poisson(Loss):
         rate = torch.exp(raw)
         deviance = torch.xlogy(y_true, y_true) - y_true * raw - y_true + rate
         return per_sample(2.0 * deviance, 2.0 * (rate - y_true), sample_weight)
+
+    def fit_intercept_only(self, y_true, sample_weight, task):
+        # The log of the weighted mean (scikit-learn's HalfPoissonLoss).
+        activation = self.activation(task)
+        mean = column_means(y_true, sample_weight)
+        return clip_raw(activation, inverse_activation(activation, mean))
 
     def _check_metric_domain(self, y_true, y_pred, task):
         # scikit-learn's mean_poisson_deviance raises here too; the deviance is
@@ -378,3 +438,25 @@ class Quantile(RegressionLoss):
         # -alpha above the quantile, 1 - alpha below, their mean at the kink (where
         # autograd splits torch.maximum's gradient between equal arguments).
         return values, (0.5 - alpha) - 0.5 * diff.sign()
+
+    def best_constant(self, y_true, sample_weight):
+        return weighted_quantile(y_true, sample_weight, float(self.alpha))
+
+
+def _solve_increasing(derivative, y_true, sample_weight) -> np.ndarray:
+    """Per column, the root of ``c -> mean_w derivative(c, y)`` between the smallest
+    and the largest target (the derivative of a convex loss increases in ``c``)."""
+    y_true = np.asarray(y_true, dtype=np.float64).reshape(len(y_true), -1)
+    out = np.empty(y_true.shape[1])
+    for j, y in enumerate(y_true.T):
+        low, high = float(np.min(y)), float(np.max(y))
+        if low == high:
+            out[j] = low
+            continue
+        out[j] = scipy.optimize.brentq(
+            lambda c, y=y: np.average(derivative(c, y), weights=sample_weight),
+            low,
+            high,
+            xtol=1e-12 * max(1.0, abs(low), abs(high)),
+        )
+    return out

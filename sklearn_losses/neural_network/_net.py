@@ -17,6 +17,12 @@ from ..losses import Activation, Loss
 from ._fused import MLPPass, NumpyMLP, OptimizerStep, accumulate
 from ._module import MLPModule
 
+# scikit-learn's words when training diverges (code may match them); advice follows.
+NON_FINITE_WEIGHTS = (
+    "Solver produced non-finite parameter weights. The input data may contain "
+    "large values and need to be preprocessed."
+)
+
 
 class TensorData(torch.utils.data.Dataset):
     """Inputs, encoded targets and sample weights, as tensors made once per fit.
@@ -93,21 +99,34 @@ class TensorBatches:
 
 
 class Criterion(torch.nn.Module):
-    """Per-sample loss of raw network outputs: the loss object and its activation."""
+    """Per-sample loss of raw network outputs: the loss object and its activation.
 
-    def __init__(self, loss: Loss, activation: Activation):
+    ``n_labels`` multiplies the loss, which averages over its columns: for
+    multi-label targets the estimators pass the number of labels, so the training
+    objective sums over labels as scikit-learn's MLP does, and each label learns
+    at the pace of a binary problem instead of ``1 / n_labels`` of it.
+    """
+
+    def __init__(self, loss: Loss, activation: Activation, n_labels: int = 1):
         super().__init__()
         self.loss = loss
         self.activation = activation
+        self.n_labels = n_labels
 
     def forward(self, raw: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return self.loss.raw_loss(raw, target, self.activation)
+        values = self.loss.raw_loss(raw, target, self.activation)
+        return values if self.n_labels == 1 else values * self.n_labels
 
     def loss_gradient(
         self, raw: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Weighted per-sample losses and their gradient (see ``raw_loss_gradient``)."""
-        return self.loss.raw_loss_gradient(raw, target, self.activation, weight)
+        values, gradient = self.loss.raw_loss_gradient(
+            raw, target, self.activation, weight
+        )
+        if self.n_labels == 1:
+            return values, gradient
+        return values * self.n_labels, gradient * self.n_labels
 
 
 class _LastStepAccumulator(FirstStepAccumulator):
@@ -187,6 +206,13 @@ class Net(NeuralNet):
                 return values.mean(), normaliser  # sum / n, bit for bit
             total = values.sum() if values.ndim else values * normaliser
         else:
+            if not values.ndim:
+                raise ValueError(
+                    f"The loss {self.criterion_.loss!r} returns one value for the "
+                    "whole batch, so it cannot weight samples: fit without "
+                    "sample_weight, or make the function return one value per "
+                    "sample (e.g. end it with .mean(dim=1), not .mean())."
+                )
             weight_sum = weight.sum()
             # A batch whose weights are all zero contributes nothing (and no NaN).
             normaliser = torch.where(weight_sum > 0, weight_sum, torch.inf)
@@ -395,10 +421,17 @@ class SklearnStopping(Callback):
         loss = float(net.history[-1, "train_loss"])
         self.n_iter += 1
         if not math.isfinite(loss):
+            if p["early_stopping"] and p["solver"] != "lbfgs":
+                # No better weights can follow: stop, the best ones seen are
+                # restored (scikit-learn finishes with them too).
+                self.t += self.n_samples
+                self.loss_curve.append(loss)
+                self.converged = True
+                raise KeyboardInterrupt
             raise ValueError(
-                f"Training diverged: the loss is {loss} after epoch {self.n_iter}. "
-                "Lower learning_rate_init, scale the inputs (e.g. StandardScaler) or "
-                "the targets, or choose a more robust loss."
+                f"{NON_FINITE_WEIGHTS} Training diverged: the loss is {loss} after "
+                f"epoch {self.n_iter}. Lower learning_rate_init, scale the inputs "
+                "(e.g. StandardScaler) or the targets, or choose a more robust loss."
             )
         if p["solver"] == "lbfgs":
             self.loss = loss
@@ -453,7 +486,9 @@ class SklearnStopping(Callback):
         with torch.inference_mode():
             raw = module(self.validation.X)
             self.validation_losses.append(self.validation.loss(raw))
-            score = self.validation.score(raw)
+            # Diverged outputs score as no improvement, not as an error.
+            finite = bool(torch.isfinite(raw).all())
+            score = self.validation.score(raw) if finite else -math.inf
         self.validation_scores.append(score)
         if not self.params["early_stopping"]:
             self.best_validation_score = max(self.best_validation_score, score)
