@@ -276,6 +276,8 @@ class BaseMLP(BaseEstimator):
         )
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True.")
+        if first_pass:
+            self._check_callbacks()
 
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
         if sp.issparse(X):
@@ -345,12 +347,13 @@ class BaseMLP(BaseEstimator):
         else:
             net.batch_size = self._batch_size(len(data))
 
-        if first_pass:
-            self._check_callbacks()
-        else:
+        if not first_pass:
             self._update_rules()  # the rules follow the current parameters
             if not incremental:
                 net.initialize_optimizer()  # warm_start keeps weights, not the optimizer
+                for group in net.optimizer_.param_groups:
+                    # where torch's schedulers (skorch's LRScheduler) resume from
+                    group.setdefault("initial_lr", group["lr"])
         epochs = 1 if incremental else self.max_iter
         lbfgs_result = None
         net.validation_set_ = validation

@@ -146,8 +146,11 @@ class Net(NeuralNet):
 
     * ``run_single_epoch`` records the epoch's ``train_loss`` (the batch losses'
       mean weighted by batch size, as skorch's ``PassthroughScoring`` computes it)
-      instead of per-batch history entries, and notifies ``on_batch_begin``/
-      ``on_batch_end``/``on_grad_computed`` only if a callback implements them;
+      and the last batch's entry instead of every batch's, and notifies
+      ``on_batch_begin``/``on_batch_end``/``on_grad_computed`` (and then records
+      every batch) only if a callback implements them;
+    * the estimator's validation set is skorch's ``dataset_valid``, judged in one
+      forward pass per epoch (:meth:`validate`);
     * the built-in :class:`MLPModule` trains without autograd: :class:`MLPPass`
       runs its forward pass and a hand-written backward (L2 term included), and the
       loss's ``raw_loss_gradient`` gives the gradient with respect to the raw
@@ -289,6 +292,10 @@ class Net(NeuralNet):
             weights = np.asarray(sizes, dtype=np.float64)
             mean = (values * weights).sum() / weights.sum()
             self.history.record(prefix + "_loss", float(mean))
+            if not per_batch:  # the last batch only, for callbacks that read it
+                self.history.new_batch()  # (skorch's Checkpoint names files by it)
+                self.history.record_batch(prefix + "_loss", float(values[-1]))
+                self.history.record_batch(prefix + "_batch_size", sizes[-1])
         self.history.record(prefix + "_batch_count", len(losses))
 
     def validate(self, validation: ValidationSet, prefix: str = "valid") -> None:
