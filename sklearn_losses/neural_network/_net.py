@@ -286,17 +286,22 @@ class Net(NeuralNet):
                     self.notify("on_batch_end", batch=seen, training=training, **step)
         finally:
             self._epoch = None
+        row = last_row(self.history)
         if losses:
             # np.average(values, weights=sizes), as PassthroughScoring computes it
             values = torch.stack(losses).to(torch.float64).cpu().numpy()
             weights = np.asarray(sizes, dtype=np.float64)
             mean = (values * weights).sum() / weights.sum()
-            self.history.record(prefix + "_loss", float(mean))
+            row[prefix + "_loss"] = float(mean)
             if not per_batch:  # the last batch only, for callbacks that read it
-                self.history.new_batch()  # (skorch's Checkpoint names files by it)
-                self.history.record_batch(prefix + "_loss", float(values[-1]))
-                self.history.record_batch(prefix + "_batch_size", sizes[-1])
-        self.history.record(prefix + "_batch_count", len(losses))
+                # (skorch's Checkpoint names its files after it)
+                row["batches"].append(
+                    {
+                        prefix + "_loss": float(values[-1]),
+                        prefix + "_batch_size": sizes[-1],
+                    }
+                )
+        row[prefix + "_batch_count"] = len(losses)
 
     def validate(self, validation: ValidationSet, prefix: str = "valid") -> None:
         """The validation phase of an epoch: one forward pass over the whole set.
@@ -313,8 +318,9 @@ class Net(NeuralNet):
             loss = validation.loss(raw)
             finite = bool(torch.isfinite(raw).all())
             score = validation.score(raw) if finite else -math.inf
-        self.history.record(prefix + "_loss", loss)
-        self.history.record(prefix + "_score", score)
+        row = last_row(self.history)
+        row[prefix + "_loss"] = loss
+        row[prefix + "_score"] = score
         if self._callbacks_implement("on_batch_begin", "on_batch_end"):
             batch = (validation.X, validation.target)
             self.notify("on_batch_begin", batch=batch, training=False)
@@ -413,6 +419,16 @@ class _Epoch(NamedTuple):
     grad_callbacks: bool
     #: the MLP's gradients go straight to ``optimizer_step``, not through ``.grad``
     direct: bool
+
+
+def last_row(history) -> dict:
+    """The history's row of the current epoch, to read or write keys.
+
+    skorch's ``History`` indexing (``history[-1, key]``, ``record``) copies the whole
+    list on every access, a cost that grows with the epochs; a ``History`` is a
+    list of dicts, and this takes its last item directly.
+    """
+    return list.__getitem__(history, -1)
 
 
 def _callback_batch(batch):

@@ -27,7 +27,7 @@ import time
 
 from skorch.callbacks import Callback
 
-from ._net import NON_FINITE_WEIGHTS
+from ._net import NON_FINITE_WEIGHTS, last_row
 
 
 def _rule(net, cls):
@@ -62,7 +62,8 @@ class LossCurve(Callback):
         self.diverged_ = False
 
     def on_epoch_end(self, net, dataset_train=None, **kwargs):
-        loss = float(net.history[-1, "train_loss"])
+        row = last_row(net.history)
+        loss = float(row["train_loss"])
         self.n_iter_ += 1
         if not math.isfinite(loss):
             if not self.early_stopping:
@@ -79,7 +80,7 @@ class LossCurve(Callback):
             raise KeyboardInterrupt
         self.t_ += len(dataset_train)
         self.loss_curve_.append(loss)
-        net.history.record("train_loss_best", loss < self.best_train_loss_)
+        row["train_loss_best"] = loss < self.best_train_loss_
         self.best_train_loss_ = min(self.best_train_loss_, loss)
 
 
@@ -106,13 +107,12 @@ class ValidationScores(Callback):
     def on_epoch_end(self, net, dataset_valid=None, **kwargs):
         if dataset_valid is None:
             return
-        row = net.history[-1]
+        row = last_row(net.history)
         loss, score = row["valid_loss"], row["valid_score"]
         self.validation_losses_.append(loss)
         self.validation_scores_.append(score)
-        history = net.history
-        history.record("valid_loss_best", loss < self.best_validation_loss_)
-        history.record("valid_score_best", score > self.best_validation_score_)
+        row["valid_loss_best"] = loss < self.best_validation_loss_
+        row["valid_score_best"] = score > self.best_validation_score_
         self.best_validation_loss_ = min(self.best_validation_loss_, loss)
         if score > self.best_validation_score_:
             self.best_validation_score_ = score
@@ -129,7 +129,7 @@ class BestWeights(Callback):
         return self
 
     def on_epoch_end(self, net, dataset_valid=None, **kwargs):
-        if self.early_stopping and net.history[-1, "valid_score_best"]:
+        if self.early_stopping and last_row(net.history)["valid_score_best"]:
             self.best_state_ = copy.deepcopy(net.module_.state_dict())
 
 
@@ -145,7 +145,7 @@ class EpochPrinter(Callback):
     def on_epoch_end(self, net, dataset_valid=None, **kwargs):
         if not self.verbose:
             return
-        row = net.history[-1]
+        row = last_row(net.history)
         n_iter = _rule(net, LossCurve).n_iter_
         message = f"Iteration {n_iter}, loss = {row['train_loss']:.8f}"
         if dataset_valid is not None:
@@ -226,7 +226,7 @@ class NoImprovementStopping(Callback):
             self.best_loss_ = math.inf  # early stopping was switched off since
 
     def on_epoch_end(self, net, dataset_valid=None, **kwargs):
-        row = net.history[-1]
+        row = last_row(net.history)
         if dataset_valid is not None:
             score = row["valid_score"]
             best_score = self.best_validation_score_
