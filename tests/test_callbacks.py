@@ -424,3 +424,18 @@ def test_history_records_the_best_flags(Est, make, module):
         _validation_loss(est, X_val, y_val), rel=1e-9
     )
     assert est.validation_scores_[-1] == pytest.approx(est.score(X_val, y_val))
+
+
+@pytest.mark.parametrize("Est, make, module", CASES)
+def test_net_predicts_as_a_skorch_net(Est, make, module):
+    X, y, X_val, _ = _split(make)
+    est = _estimator(Est, module).fit(X, y)
+    raw = est.net_.predict(X_val)  # skorch's predict: the raw outputs
+    assert raw.shape == (N_VAL, est.n_outputs_)
+    if Est is MLPClassifier:
+        np.testing.assert_array_equal(
+            est.classes_[raw.argmax(axis=1)], est.predict(X_val)
+        )
+    else:
+        np.testing.assert_allclose(raw[:, 0], est.predict(X_val), rtol=1e-12)
+    assert len(est.net_.history) == est.n_iter_

@@ -111,14 +111,15 @@ _COMMON_PARAMETERS = """
         ``train_loss`` and ``train_loss_best``, and with a validation set
         (``early_stopping`` or ``validation_data``) ``valid_loss`` (the loss
         without the L2 term), ``valid_score`` (as ``score``) and their ``*_best``
-        flags: skorch's ``Checkpoint`` and ``EarlyStopping`` monitor
-        ``valid_loss`` by default. Callbacks see batches as ``(X, y)`` with ``y``
+        flags, the keys skorch's ``Checkpoint`` and ``EarlyStopping`` monitor by
+        default. Callbacks see batches as ``(X, y)`` with ``y``
         the encoded target (what the loss sees) and the network's raw outputs as
         ``y_pred``; the validation set is skorch's ``dataset_valid``, seen as one
         batch, so ``EpochScoring`` scores it by default (``on_train=True`` scores
         the training batches), with ``net.predict`` giving raw outputs. Callbacks
         with per-batch hooks make training take torch's general step, which is
-        slower.
+        slower. sgd and adam train through skorch's loop; lbfgs trains in SciPy
+        and does not run them.
 """
 
 _COMMON_ATTRIBUTES = """
