@@ -439,3 +439,29 @@ def test_net_predicts_as_a_skorch_net(Est, make, module):
     else:
         np.testing.assert_allclose(raw[:, 0], est.predict(X_val), rtol=1e-12)
     assert len(est.net_.history) == est.n_iter_
+
+
+def test_epoch_level_callbacks_keep_the_fast_path(monkeypatch, tmp_path):
+    # The built-in network's direct step never calls train_step_single.
+    from sklearn_losses.neural_network._net import Net
+
+    calls = []
+    original = Net.train_step_single
+
+    def counted(self, *args, **kwargs):
+        calls.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Net, "train_step_single", counted)
+    X, y, _, _ = _split(_regression)
+    plain = _estimator(MLPRegressor, None, solver="sgd").fit(X, y)
+    epoch_level = [
+        Checkpoint(dirname=str(tmp_path), monitor="train_loss_best"),
+        EarlyStopping(monitor="train_loss", patience=100),
+    ]
+    est = _estimator(MLPRegressor, None, solver="sgd", callbacks=epoch_level)
+    est.fit(X, y)
+    assert calls == []
+    np.testing.assert_array_equal(est.predict(X), plain.predict(X))
+    est.set_params(callbacks=[_BatchCounter()]).fit(X, y)
+    assert len(calls) == est.n_iter_ * math.ceil(N_TRAIN / 32)
