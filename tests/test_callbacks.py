@@ -465,3 +465,41 @@ def test_epoch_level_callbacks_keep_the_fast_path(monkeypatch, tmp_path):
     np.testing.assert_array_equal(est.predict(X), plain.predict(X))
     est.set_params(callbacks=[_BatchCounter()]).fit(X, y)
     assert len(calls) == est.n_iter_ * math.ceil(N_TRAIN / 32)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"early_stopping": True, "n_iter_no_change": 3},
+        {
+            "solver": "sgd",
+            "learning_rate": "adaptive",
+            "tol": 0.05,
+            "n_iter_no_change": 2,
+        },
+        {"solver": "sgd", "learning_rate": "invscaling"},
+    ],
+)
+def test_rules_state_survives_saving(params):
+    # A saved model continues (warm start) exactly as the original does.
+    sio = pytest.importorskip("skops.io")
+    from sklearn_losses import skops_trusted_types
+
+    X, y, X_val, y_val = _split(_classification)
+    est = _estimator(MLPClassifier, None, warm_start=True, max_iter=8, **params)
+    est.fit(X, y)
+    copies = [
+        pickle.loads(pickle.dumps(est)),
+        sio.loads(sio.dumps(est), trusted=skops_trusted_types()),
+    ]
+    est.fit(X, y)
+    names = ["loss_curve_", "n_iter_", "t_", "best_loss_", "validation_scores_"]
+    for restored in copies:
+        restored.fit(X, y)
+        np.testing.assert_array_equal(
+            restored.predict_proba(X_val), est.predict_proba(X_val)
+        )
+        for name in [*names, "best_validation_score_", "validation_loss_curve_"]:
+            assert getattr(restored, name) == getattr(est, name), name
+        lr = restored.net_.optimizer_.param_groups[0]["lr"]
+        assert lr == est.net_.optimizer_.param_groups[0]["lr"]
