@@ -538,15 +538,15 @@ class BaseMLP(BaseEstimator):
         }
 
     # -- callbacks: scikit-learn's rules and the user's ----------------------------------
-    def _rules(self) -> list[tuple[str, object]]:
+    def _rules(self) -> list[tuple[str, Callback]]:
         """scikit-learn's training rules as callbacks (see ``_rules.py``), with the
-        current parameters; the stopping rule decides last."""
-        sgd_like = self.solver != "lbfgs"
-        early_stopping = bool(self.early_stopping and sgd_like)
+        current parameters (sgd and adam; lbfgs trains outside skorch's loop); the
+        stopping rule decides last."""
+        early_stopping = bool(self.early_stopping)
         return [
             ("sklearn_loss_curve", LossCurve(early_stopping)),
             ("sklearn_validation", ValidationScores()),
-            ("sklearn_best_weights", BestWeights(bool(self.early_stopping))),
+            ("sklearn_best_weights", BestWeights(early_stopping)),
             ("sklearn_printer", EpochPrinter(bool(self.verbose))),
             (
                 "sklearn_learning_rate",
@@ -560,10 +560,7 @@ class BaseMLP(BaseEstimator):
             (
                 "sklearn_no_improvement",
                 NoImprovementStopping(
-                    self.tol,
-                    self.n_iter_no_change,
-                    bool(self.early_stopping),
-                    bool(self.verbose),
+                    self.tol, self.n_iter_no_change, early_stopping, bool(self.verbose)
                 ),
             ),
         ]
