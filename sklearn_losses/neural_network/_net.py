@@ -16,6 +16,7 @@ from skorch.utils import FirstStepAccumulator, TeeGenerator
 from ..losses import Activation, Loss
 from ._fused import MLPPass, NumpyMLP, OptimizerStep, accumulate
 from ._module import MLPModule
+from ._sparse import SparseMLPPass, SparseRows, sparse_batches
 
 
 class TensorData(torch.utils.data.Dataset):
@@ -34,6 +35,11 @@ class TensorData(torch.utils.data.Dataset):
 
     def __len__(self) -> int:
         return len(self.X)
+
+    @property
+    def sparse(self) -> bool:
+        """Whether batches of X are :class:`SparseBatch` (see ``_sparse.py``)."""
+        return isinstance(self.X, SparseRows) and not self.X.dense
 
     def __getitem__(self, i):
         weight = None if self.weight is None else self.weight[i]
@@ -72,6 +78,9 @@ class TensorBatches:
         return math.ceil(len(self.dataset) / self.batch_size)
 
     def __iter__(self):
+        if isinstance(self.dataset.X, SparseRows):
+            yield from sparse_batches(self)
+            return
         data, n, size = self.dataset, len(self.dataset), self.batch_size
         tensors = [t for t in (data.X, data.target, data.weight) if t is not None]
         if self.shuffle:
@@ -222,7 +231,8 @@ class Net(NeuralNet):
                 iterator, training, prefix, step_fn, **fit_params
             )
         per_batch = self._callbacks_implement("on_batch_begin", "on_batch_end")
-        self._prepare_epoch(per_batch)
+        sparse = getattr(getattr(iterator, "dataset", None), "sparse", False)
+        self._prepare_epoch(per_batch, sparse)
         losses, sizes = [], []
         try:
             for batch in iterator:
@@ -248,14 +258,15 @@ class Net(NeuralNet):
             self.history.record(prefix + "_loss", float(mean))
         self.history.record(prefix + "_batch_count", len(losses))
 
-    def _prepare_epoch(self, per_batch: bool) -> None:
+    def _prepare_epoch(self, per_batch: bool, sparse: bool = False) -> None:
         """What every step of this epoch reuses (see :class:`_Epoch`)."""
         module, optimizer = self.module_, self.optimizer_
         # Once per epoch, not once per batch (validation sets eval mode after one).
         if not (module.training and self.criterion_.training):
             self._set_training(True)
         # MLPPass computes exactly MLPModule.forward; a subclass may not.
-        mlp = MLPPass(module) if type(module) is MLPModule else None
+        mlp_pass = SparseMLPPass if sparse else MLPPass  # batches of SparseBatch
+        mlp = mlp_pass(module) if type(module) is MLPModule else None
         # Per-batch callbacks may change the optimizer between steps.
         optimizer_step = None if per_batch else OptimizerStep(optimizer)
         grad_callbacks = self._callbacks_implement("on_grad_computed")
@@ -366,13 +377,22 @@ class ValidationSet:
     """A validation set and how to judge raw outputs on it after each epoch.
 
     ``loss(raw)`` is the weighted training criterion without the L2 term; ``score(raw)``
-    the estimator's ``score`` (accuracy or R^2), greater is better.
+    the estimator's ``score`` (accuracy or R^2), greater is better. ``forward``, if
+    given, computes the raw outputs from the module instead of ``module(X)`` (sparse
+    ``X``: see ``_sparse.sparse_forward``).
     """
 
-    def __init__(self, X: torch.Tensor, loss, score):
+    def __init__(self, X, loss, score, forward=None):
         self.X = X
         self.loss = loss
         self.score = score
+        self.forward = forward
+
+    def raw_output(self, module: torch.nn.Module) -> torch.Tensor:
+        """The module's raw outputs on the validation inputs."""
+        if self.forward is not None:
+            return self.forward(module)
+        return module(self.X)
 
 
 class SklearnStopping(Callback):
@@ -474,7 +494,7 @@ class SklearnStopping(Callback):
         module = net.module_
         module.eval()
         with torch.inference_mode():
-            raw = module(self.validation.X)
+            raw = self.validation.raw_output(module)
             self.validation_losses.append(self.validation.loss(raw))
             score = self.validation.score(raw)
         self.validation_scores.append(score)
