@@ -150,7 +150,19 @@ class SparseMLPPass(MLPPass):
             inputs.append(h)
         return torch.addmm(self.biases[-1], h, self.weights_t[-1]), inputs
 
+    def __init__(self, module: MLPModule):
+        super().__init__(module)
+        # The first layer's weight gradient, reused from step to step: a wide layer's
+        # gradient is large, and a fresh allocation costs page faults every step.
+        self._first_grad: torch.Tensor | None = None
+
+    def squared_norm(self) -> torch.Tensor:
+        """``||W||^2`` without allocating a squared copy of the wide first layer."""
+        return sum(torch.dot(W.reshape(-1), W.reshape(-1)) for W in self.weights)
+
     def backward(self, inputs: list, grad: torch.Tensor, l2=None) -> list:
+        """As :meth:`MLPPass.backward`; the first layer's gradient is the same
+        tensor at every call (consumed by the optimizer step before the next)."""
         grads: list[torch.Tensor] = [grad] * len(self.parameters)
         for k in range(len(inputs) - 1, 0, -1):
             W = self.weights[k]
@@ -163,7 +175,14 @@ class SparseMLPPass(MLPPass):
             grads[2 * k + 1] = grad.sum(0)
             grad = self.activation_backward(grad.mm(W), inputs[k])
         X, W = inputs[0], self.weights[0]
-        grad_W = torch.mul(W, l2) if l2 is not None else torch.zeros_like(W)
+        grad_W = self._first_grad
+        if grad_W is None:
+            grad_W = self._first_grad = torch.empty_like(W)
+        if l2 is None:
+            grad_W.zero_()
+        else:
+            torch.mul(W, l2, out=grad_W)
+        # grad.T @ X, added into the columns of the batch's features only
         grad_W.index_add_(1, X.columns, X.compact_t.mm(grad).t())
         grads[0] = grad_W
         grads[1] = grad.sum(0)
