@@ -61,12 +61,29 @@ def csr_tensor(X: sp.csr_matrix, dtype: torch.dtype, device) -> torch.Tensor:
     return tensor.to(device)
 
 
+def coo_tensor(X: sp.csr_matrix, dtype: torch.dtype, device) -> torch.Tensor:
+    """A canonical scipy CSR matrix as a coalesced torch sparse COO tensor."""
+    rows = np.repeat(np.arange(X.shape[0], dtype=np.int64), np.diff(X.indptr))
+    indices = np.vstack([rows, X.indices.astype(np.int64)])
+    values = torch.from_numpy(np.ascontiguousarray(X.data))
+    tensor = torch.sparse_coo_tensor(
+        torch.from_numpy(indices),
+        values,
+        size=X.shape,
+        dtype=dtype,
+        is_coalesced=True,  # row-major order, no duplicates: a canonical CSR's
+        check_invariants=False,
+    )
+    return tensor.to(device)
+
+
 class SparseBatch:
     """Rows of a sparse matrix, prepared for the first layer of the built-in MLP.
 
     ``columns`` are the features with a non-zero in these rows (sorted),
     ``compact`` the rows restricted to them (CSR, ``n_rows x len(columns)``) and
-    ``compact_t`` its transpose (CSR), for the weight gradient.
+    ``compact_t`` its transpose, for the weight gradient (COO, coalesced: torch's
+    CPU kernel multiplies it several times faster than the CSR form).
     """
 
     __slots__ = ("columns", "compact", "compact_t", "shape")
@@ -78,7 +95,7 @@ class SparseBatch:
         )
         self.columns = torch.from_numpy(columns.astype(np.int64)).to(device)
         self.compact = csr_tensor(compact, dtype, device)
-        self.compact_t = csr_tensor(compact.T.tocsr(), dtype, device)
+        self.compact_t = coo_tensor(compact.T.tocsr(), dtype, device)
         self.shape = X.shape
 
 
@@ -134,8 +151,9 @@ class SparseMLPPass(MLPPass):
     """
 
     def forward(self, X: SparseBatch) -> tuple[torch.Tensor, list]:
-        W_used = self.weights[0].index_select(1, X.columns)
-        h = torch.addmm(self.biases[0], X.compact, W_used.t().contiguous())
+        # The used rows of W.T, gathered into one contiguous block.
+        W_t_used = self.weights_t[0].index_select(0, X.columns)
+        h = torch.addmm(self.biases[0], X.compact, W_t_used)
         inputs = [X]
         if len(self.weights) == 1:  # no hidden layer
             return h, inputs
