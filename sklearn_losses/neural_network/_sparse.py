@@ -77,25 +77,41 @@ def coo_tensor(X: sp.csr_matrix, dtype: torch.dtype, device) -> torch.Tensor:
     return tensor.to(device)
 
 
+def _used_columns(X: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """The columns holding a non-zero (sorted) and each entry's position among them."""
+    n_features = X.shape[1]
+    if X.nnz * 8 < n_features:  # a few rows of a wide matrix: sort the few indices
+        columns, positions = np.unique(X.indices, return_inverse=True)
+        return columns, positions.reshape(-1)
+    # Many non-zeros: mark the columns instead of sorting every index.
+    used = np.zeros(n_features, dtype=bool)
+    used[X.indices] = True
+    position = np.cumsum(used, dtype=np.intp) - 1
+    return np.flatnonzero(used), position[X.indices]
+
+
 class SparseBatch:
     """Rows of a sparse matrix, prepared for the first layer of the built-in MLP.
 
     ``columns`` are the features with a non-zero in these rows (sorted),
     ``compact`` the rows restricted to them (CSR, ``n_rows x len(columns)``) and
     ``compact_t`` its transpose, for the weight gradient (COO, coalesced: torch's
-    CPU kernel multiplies it several times faster than the CSR form).
+    CPU kernel multiplies it several times faster than the CSR form; None when
+    ``training`` is False).
     """
 
     __slots__ = ("columns", "compact", "compact_t", "shape")
 
-    def __init__(self, X: sp.csr_matrix, dtype: torch.dtype, device):
-        columns, indices = np.unique(X.indices, return_inverse=True)
+    def __init__(self, X: sp.csr_matrix, dtype: torch.dtype, device, training=True):
+        columns, indices = _used_columns(X)
         compact = sp.csr_matrix(
-            (X.data, indices.reshape(-1), X.indptr), shape=(X.shape[0], len(columns))
+            (X.data, indices, X.indptr), shape=(X.shape[0], len(columns))
         )
         self.columns = torch.from_numpy(columns.astype(np.int64)).to(device)
         self.compact = csr_tensor(compact, dtype, device)
-        self.compact_t = coo_tensor(compact.T.tocsr(), dtype, device)
+        self.compact_t = (
+            coo_tensor(compact.T.tocsr(), dtype, device) if training else None
+        )
         self.shape = X.shape
 
 
@@ -225,7 +241,8 @@ def sparse_forward(
         for start in range(0, X.shape[0], chunk):
             rows = X[start : start + chunk]
             if mlp is not None:
-                outputs.append(mlp.forward(SparseBatch(rows, dtype, device))[0])
+                batch = SparseBatch(rows, dtype, device, training=False)
+                outputs.append(mlp.forward(batch)[0])
             else:
                 dense = torch.from_numpy(rows.toarray()).to(device, dtype)
                 outputs.append(module(dense))
