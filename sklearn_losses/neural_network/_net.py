@@ -143,8 +143,9 @@ class Net(NeuralNet):
     * the built-in :class:`MLPModule` trains without autograd: :class:`MLPPass`
       runs its forward pass and a hand-written backward (L2 term included), and the
       loss's ``raw_loss_gradient`` gives the gradient with respect to the raw
-      outputs (a closed form for the built-in losses, autograd for others). A
-      user's own module goes through plain autograd;
+      outputs (a closed form for the built-in losses, autograd for others); sparse
+      input (:class:`SparseRows`) goes through :class:`SparseMLPPass`, chosen once
+      per epoch. A user's own module goes through plain autograd;
     * ``train_step`` calls the optimizer without a closure (L-BFGS keeps skorch's
       closure) and takes :class:`OptimizerStep` where it applies, handing it the
       gradients directly unless a callback wants to see them in ``.grad``.
