@@ -243,6 +243,7 @@ def test_wide_sparse_input_is_never_densified(monkeypatch):
     for cls in (sp.csr_matrix, sp.csc_matrix, sp.coo_matrix):
         monkeypatch.setattr(cls, "toarray", refuse)
         monkeypatch.setattr(cls, "todense", refuse)
+    monkeypatch.setattr(torch.Tensor, "to_dense", refuse)
     model = MLPRegressor(hidden_layer_sizes=(5,), max_iter=1, random_state=0)
     model.fit(X, y)
     assert model.coefs_[0].shape == (n_features, 5)
