@@ -98,7 +98,9 @@ _COMMON_PARAMETERS = """
     module : callable or None, default=None
         None builds the MLP from ``hidden_layer_sizes`` and ``activation``. Otherwise a
         ``torch.nn.Module`` class or factory called as ``module(n_features, n_outputs)``
-        that returns raw outputs; the loss adds the output activation.
+        that returns raw outputs; the loss adds the output activation. With sparse
+        ``X`` the module receives each batch as a dense tensor (the built-in MLP
+        multiplies the sparse matrix directly).
 """
 
 _COMMON_ATTRIBUTES = """

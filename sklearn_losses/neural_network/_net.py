@@ -16,6 +16,7 @@ from skorch.utils import FirstStepAccumulator, TeeGenerator
 from ..losses import Activation, Loss
 from ._fused import MLPPass, NumpyMLP, OptimizerStep, accumulate
 from ._module import MLPModule
+from ._sparse import SparseMLPPass, SparseRows, sparse_batches
 
 # scikit-learn's words when training diverges (code may match them); advice follows.
 NON_FINITE_WEIGHTS = (
@@ -40,6 +41,11 @@ class TensorData(torch.utils.data.Dataset):
 
     def __len__(self) -> int:
         return len(self.X)
+
+    @property
+    def sparse(self) -> bool:
+        """Whether batches of X are :class:`SparseBatch` (see ``_sparse.py``)."""
+        return isinstance(self.X, SparseRows) and not self.X.dense
 
     def __getitem__(self, i):
         weight = None if self.weight is None else self.weight[i]
@@ -78,6 +84,9 @@ class TensorBatches:
         return math.ceil(len(self.dataset) / self.batch_size)
 
     def __iter__(self):
+        if isinstance(self.dataset.X, SparseRows):
+            yield from sparse_batches(self)
+            return
         data, n, size = self.dataset, len(self.dataset), self.batch_size
         tensors = [t for t in (data.X, data.target, data.weight) if t is not None]
         if self.shuffle:
@@ -153,8 +162,9 @@ class Net(NeuralNet):
     * the built-in :class:`MLPModule` trains without autograd: :class:`MLPPass`
       runs its forward pass and a hand-written backward (L2 term included), and the
       loss's ``raw_loss_gradient`` gives the gradient with respect to the raw
-      outputs (a closed form for the built-in losses, autograd for others). A
-      user's own module goes through plain autograd;
+      outputs (a closed form for the built-in losses, autograd for others); sparse
+      input (:class:`SparseRows`) goes through :class:`SparseMLPPass`, chosen once
+      per epoch. A user's own module goes through plain autograd;
     * ``train_step`` calls the optimizer without a closure (L-BFGS keeps skorch's
       closure) and takes :class:`OptimizerStep` where it applies, handing it the
       gradients directly unless a callback wants to see them in ``.grad``.
@@ -248,7 +258,8 @@ class Net(NeuralNet):
                 iterator, training, prefix, step_fn, **fit_params
             )
         per_batch = self._callbacks_implement("on_batch_begin", "on_batch_end")
-        self._prepare_epoch(per_batch)
+        sparse = getattr(getattr(iterator, "dataset", None), "sparse", False)
+        self._prepare_epoch(per_batch, sparse)
         losses, sizes = [], []
         try:
             for batch in iterator:
@@ -274,7 +285,7 @@ class Net(NeuralNet):
             self.history.record(prefix + "_loss", float(mean))
         self.history.record(prefix + "_batch_count", len(losses))
 
-    def _prepare_epoch(self, per_batch: bool) -> None:
+    def _prepare_epoch(self, per_batch: bool, sparse: bool = False) -> None:
         """What every step of this epoch reuses (see :class:`_Epoch`)."""
         module, optimizer = self.module_, self.optimizer_
         # Once per epoch, not once per batch (validation sets eval mode after one).
@@ -284,7 +295,11 @@ class Net(NeuralNet):
         # it may move the parameters into one buffer, which MLPPass then aliases.
         optimizer_step = None if per_batch else OptimizerStep(optimizer)
         # MLPPass computes exactly MLPModule.forward; a subclass may not.
-        mlp = MLPPass(module) if type(module) is MLPModule else None
+        mlp_pass = SparseMLPPass if sparse else MLPPass  # batches of SparseBatch
+        mlp = mlp_pass(module) if type(module) is MLPModule else None
+        if sparse and mlp is not None and optimizer_step and optimizer_step.enabled:
+            # The wide first layer's gradient goes straight into the step's buffer.
+            mlp.first_gradient = optimizer_step.gradient_buffer(0)
         grad_callbacks = self._callbacks_implement("on_grad_computed")
         params = [p for group in optimizer.param_groups for p in group["params"]]
         self._epoch = _Epoch(
@@ -369,13 +384,22 @@ class ValidationSet:
     """A validation set and how to judge raw outputs on it after each epoch.
 
     ``loss(raw)`` is the weighted training criterion without the L2 term; ``score(raw)``
-    the estimator's ``score`` (accuracy or R^2), greater is better.
+    the estimator's ``score`` (accuracy or R^2), greater is better. ``forward``, if
+    given, computes the raw outputs from the module instead of ``module(X)`` (sparse
+    ``X``: see ``_sparse.sparse_forward``).
     """
 
-    def __init__(self, X: torch.Tensor, loss, score):
+    def __init__(self, X, loss, score, forward=None):
         self.X = X
         self.loss = loss
         self.score = score
+        self.forward = forward
+
+    def raw_output(self, module: torch.nn.Module) -> torch.Tensor:
+        """The module's raw outputs on the validation inputs."""
+        if self.forward is not None:
+            return self.forward(module)
+        return module(self.X)
 
 
 class SklearnStopping(Callback):
@@ -484,7 +508,7 @@ class SklearnStopping(Callback):
         module = net.module_
         module.eval()
         with torch.inference_mode():
-            raw = module(self.validation.X)
+            raw = self.validation.raw_output(module)
             self.validation_losses.append(self.validation.loss(raw))
             # Diverged outputs score as no improvement, not as an error.
             finite = bool(torch.isfinite(raw).all())
