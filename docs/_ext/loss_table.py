@@ -72,8 +72,6 @@ def _activations(loss) -> str:
 
 
 def _rows(kind: str) -> tuple[list[str], list[list[str]]]:
-    from sklearn_losses.metrics import LOSS_METRICS
-
     losses = _losses()
     if kind == "names":
         aliases = _aliases()
@@ -110,7 +108,7 @@ def _rows(kind: str) -> tuple[list[str], list[list[str]]]:
                 f"``{loss.name}``",
                 ", ".join(
                     f":func:`~sklearn_losses.metrics.{name}`"
-                    for name in LOSS_METRICS[loss.name]
+                    for name in loss.metric_function_names()
                 ),
                 _code(scorers[loss.name]),
             ]

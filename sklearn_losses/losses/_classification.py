@@ -87,6 +87,7 @@ class LogLoss(Loss):
         "cross_entropy",
         "log",
     )
+    metric_names = ("log_loss", "binary_crossentropy", "categorical_crossentropy")
     tasks = frozenset({"binary", "multiclass", "multilabel"})
     default_activation: ClassVar[dict[str, str]] = _PROBABILITY_ACTIVATIONS
     probabilistic = True
@@ -151,7 +152,6 @@ class SparseCategoricalCrossEntropy(LogLoss):
     """
 
     name = "sparse_categorical_crossentropy"
-    aliases = ()
     tasks = frozenset({"binary", "multiclass"})
     two_unit_binary = True
     label_smoothing = 0.0
@@ -179,6 +179,7 @@ class KLDivergence(Loss):
     """
 
     name = "kl_divergence"
+    metric_names = ("kl_divergence",)
     aliases = ("kld", "KLD", "kullback_leibler_divergence")
     tasks = frozenset({"binary", "multiclass"})
     default_activation: ClassVar[dict[str, str]] = _PROBABILITY_ACTIVATIONS
@@ -238,6 +239,7 @@ class Hinge(Loss):
     """
 
     name = "hinge"
+    metric_names = ("hinge_loss", "hinge")
     tasks = frozenset({"binary", "multiclass", "multilabel"})
     default_activation: ClassVar[dict[str, str]] = {
         "binary": "tanh",
@@ -299,6 +301,7 @@ class SquaredHinge(Hinge):
     """
 
     name = "squared_hinge"
+    metric_names = ("squared_hinge_loss", "squared_hinge")
     power = 2
 
 
@@ -389,11 +392,8 @@ class BinaryFocal(Loss):
     """
 
     name = "binary_focal"
-    aliases = (
-        "binary_focal_crossentropy",
-        "focal",
-        "categorical_focal_crossentropy",
-    )
+    aliases = ("binary_focal_crossentropy", "focal")
+    metric_names = ("binary_focal_loss", "binary_focal_crossentropy")
     tasks = frozenset({"binary", "multiclass", "multilabel"})
     default_activation: ClassVar[dict[str, str]] = _PROBABILITY_ACTIVATIONS
     probabilistic = True

@@ -521,7 +521,10 @@ default=None
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities in the order of ``classes_`` (per label for multi-label).
         """
-        proba = self._activated(self._raw_output(X))
+        raw = self._raw_output(X)
+        if not self._loss.probabilistic:  # an estimate from decision values
+            return self._loss.decision_proba(self._decision_from_raw(raw), self._task)
+        proba = self._activated(raw)
         if self._task == "binary" and proba.shape[1] == 1:
             return np.hstack([1.0 - proba, proba])
         return proba
@@ -547,7 +550,7 @@ default=None
     # -- raw outputs to answers -------------------------------------------------------
     def _has_proba(self) -> bool:
         loss = self._loss if hasattr(self, "_loss") else self._loss_or_none()
-        return loss is None or bool(loss.probabilistic)
+        return loss is None or loss.has_proba
 
     def _decision_from_raw(self, raw: np.ndarray) -> np.ndarray:
         scores = raw if self._loss.probabilistic else self._activated(raw)
