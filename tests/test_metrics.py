@@ -197,10 +197,14 @@ def test_metric_signature_and_defaults_follow_the_loss(loss_name):
     assert parameters["sample_weight"].kind is inspect.Parameter.KEYWORD_ONLY
     classification = bool(loss.tasks - {"regression"})
     assert ("labels" in parameters) is classification
+    # scikit-learn's multioutput= on every regression metric
+    assert ("multioutput" in parameters) is ("regression" in loss.tasks)
+    if "multioutput" in parameters:
+        assert parameters["multioutput"].default == "uniform_average"
     own = {
         name: p.default
         for name, p in parameters.items()
-        if name not in ("y_true", "y_pred", "sample_weight", "labels")
+        if name not in ("y_true", "y_pred", "sample_weight", "labels", "multioutput")
     }
     defaults = {k: v for k, v in loss.get_params().items() if k != "out_activation"}
     assert own == defaults

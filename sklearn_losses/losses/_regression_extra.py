@@ -237,7 +237,7 @@ class MeanAbsolutePercentageError(RegressionLoss):
 
     name = "mean_absolute_percentage_error"
     aliases = ("mape", "MAPE")
-    metric_names = ("mean_absolute_percentage_error",)
+    metric_names = ("mean_absolute_percentage_error", "mape")
 
     def pointwise(self, y_pred, y_true):
         return (y_pred - y_true).abs() / y_true.abs().clamp_min(_F64_EPS)
