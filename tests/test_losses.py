@@ -75,7 +75,7 @@ EXPECTED_MULTICLASS = {
 }
 MULTILABEL = {"log_loss": "logistic", "hinge": "tanh", "squared_hinge": "tanh"}
 MULTILABEL["binary_focal"] = "logistic"
-MULTILABEL.update(modified_huber="identity", perceptron="identity")
+MULTILABEL.update(perceptron="identity")
 
 
 def test_expectations_cover_every_loss():

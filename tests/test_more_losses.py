@@ -155,7 +155,9 @@ def test_multioutput_as_sklearn(name, sklearn_metric, positive, multioutput):
     w = _weights(rng)
     for weights in (None, w):
         expected = sklearn_metric(y, p, sample_weight=weights, multioutput=multioutput)
-        value = getattr(metrics, name)(y, p, sample_weight=weights, multioutput=multioutput)
+        value = getattr(metrics, name)(
+            y, p, sample_weight=weights, multioutput=multioutput
+        )
         assert_allclose(value, expected, rtol=1e-12)
         assert np.shape(value) == np.shape(expected)
 
@@ -193,10 +195,15 @@ def _sign_columns(y, task):
     return 2.0 * y - 1.0
 
 
-@pytest.mark.parametrize("task", ["binary", "multiclass", "multilabel"])
 @pytest.mark.parametrize(
-    "name, reference",
-    [("modified_huber", sgd.ModifiedHuber()), ("perceptron", sgd.Hinge(0.0))],
+    "name, reference, task",
+    [
+        ("modified_huber", sgd.ModifiedHuber(), "binary"),
+        ("modified_huber", sgd.ModifiedHuber(), "multiclass"),
+        ("perceptron", sgd.Hinge(0.0), "binary"),
+        ("perceptron", sgd.Hinge(0.0), "multiclass"),
+        ("perceptron", sgd.Hinge(0.0), "multilabel"),
+    ],
 )
 def test_sgd_margin_losses_equal_sgd_classifier_losses(name, reference, task):
     y, f = _margin_inputs(task, seed=len(name) + len(task))
@@ -394,10 +401,11 @@ def test_domains_are_checked_from_the_interval():
     assert not MLPRegressor(loss="mape").__sklearn_tags__().target_tags.positive_only
 
 
-def test_multilabel_margin_losses_train():
+def test_multilabel_perceptron_trains_and_modified_huber_refuses():
     X, Y = make_multilabel_classification(n_samples=80, n_classes=3, random_state=0)
-    for name in ("modified_huber", "perceptron"):
-        clf = MLPClassifier(loss=name, max_iter=50, random_state=0).fit(X, Y)
-        assert clf.predict(X).shape == Y.shape
-    proba = MLPClassifier(loss="modified_huber", max_iter=5).fit(X, Y).predict_proba(X)
-    assert proba.shape == Y.shape and ((proba >= 0) & (proba <= 1)).all()
+    clf = MLPClassifier(loss="perceptron", max_iter=50, random_state=0).fit(X, Y)
+    assert clf.predict(X).shape == Y.shape
+    with pytest.raises(ValueError, match="does not apply to multilabel"):
+        MLPClassifier(loss="modified_huber", max_iter=5).fit(X, Y)
+    tags = MLPClassifier(loss="exponential").__sklearn_tags__().classifier_tags
+    assert not tags.multi_class and not tags.multi_label

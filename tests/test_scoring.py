@@ -44,6 +44,17 @@ EXPECTED_RESPONSE = {
     "hinge": "decision_function",
     "squared_hinge": "decision_function",
     "categorical_hinge": "decision_function",
+    "tweedie": "predict",
+    "gamma": "predict",
+    "epsilon_insensitive": "predict",
+    "squared_epsilon_insensitive": "predict",
+    "mean_absolute_percentage_error": "predict",
+    "categorical_focal_crossentropy": "predict_proba",
+    "categorical_generalized_cross_entropy": "predict_proba",
+    # SGD's modified Huber has probabilities, but its loss is on decision values
+    "modified_huber": "decision_function",
+    "perceptron": "decision_function",
+    "exponential": "decision_function",
 }
 
 

@@ -3,7 +3,8 @@
 Each is a function of the margin ``z = y f`` of a decision value ``f`` and a label
 ``y`` in {-1, +1}. Binary targets use one unit; multi-class targets one unit per class,
 one-vs-all as :class:`sklearn.linear_model.SGDClassifier` trains them (the per-class
-losses are summed); multi-label targets one unit per label (averaged over labels).
+losses are summed); multi-label targets (the perceptron) one unit per label,
+averaged over labels.
 """
 
 from __future__ import annotations
@@ -70,6 +71,9 @@ class ModifiedHuber(_MarginLoss):
     """
 
     name = "modified_huber"
+    # As SGDClassifier: no multi-label form (its probabilities reach exactly 0 and 1,
+    # which scikit-learn's multi-label predict_proba convention excludes).
+    tasks = frozenset({"binary", "multiclass"})
 
     def _margin_loss(self, margin):
         inner = margin >= -1.0
@@ -81,8 +85,6 @@ class ModifiedHuber(_MarginLoss):
         proba = (np.clip(decision, -1.0, 1.0) + 1.0) / 2.0
         if proba.ndim == 1:
             return np.column_stack([1.0 - proba, proba])
-        if task == "multilabel":
-            return proba
         total = proba.sum(axis=1, keepdims=True)
         none = total[:, 0] == 0  # every class at -1: uniform, as SGDClassifier
         proba[none] = 1.0

@@ -120,7 +120,7 @@ def loss_names(task: str | None = None) -> list[str]:
     --------
     >>> from sklearn_losses.losses import loss_names
     >>> loss_names("multilabel")
-    ['log_loss', 'hinge', 'squared_hinge', 'binary_focal', 'modified_huber', 'perceptron']
+    ['log_loss', 'hinge', 'squared_hinge', 'binary_focal', 'perceptron']
     """
     return [
         name for name, cls in _REGISTRY.items() if task is None or task in cls.tasks

@@ -642,6 +642,8 @@ default=None
         tags = super().__sklearn_tags__()
         loss = self._loss_or_none()
         tags.classifier_tags.multi_label = loss is None or "multilabel" in loss.tasks
+        # a binary-only loss (exponential), as scikit-learn tags such estimators
+        tags.classifier_tags.multi_class = loss is None or "multiclass" in loss.tasks
         return tags
 
 
