@@ -287,8 +287,15 @@ class Loss(BaseEstimator):
         """Raise a ValueError if this loss cannot be trained on ``task``."""
         if task not in self.tasks:
             accepted = ", ".join(t for t in TASKS if t in self.tasks)
+            # scikit-learn's wording for binary-only classifiers comes first
+            only_binary = (
+                "Only binary classification is supported. "
+                if task == "multiclass" and self.tasks == {"binary"}
+                else ""
+            )
             raise ValueError(
-                f"The {self.name!r} loss does not apply to {task} targets; it accepts "
+                f"{only_binary}The {self.name!r} loss does not apply to {task} "
+                "targets; it accepts "
                 f"{accepted} targets. Choose a loss for {task} targets, for example "
                 f"{_EXAMPLE_LOSS[task]!r}."
             )
