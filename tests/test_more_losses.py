@@ -10,6 +10,7 @@ losses that are refused.
 import numpy as np
 import pytest
 import sklearn.metrics as skm
+import torch
 from numpy.testing import assert_allclose
 from sklearn._loss.loss import ExponentialLoss
 from sklearn.datasets import make_blobs, make_multilabel_classification
@@ -409,3 +410,59 @@ def test_multilabel_perceptron_trains_and_modified_huber_refuses():
         MLPClassifier(loss="modified_huber", max_iter=5).fit(X, Y)
     tags = MLPClassifier(loss="exponential").__sklearn_tags__().classifier_tags
     assert not tags.multi_class and not tags.multi_label
+
+
+# -- the best constant prediction (the output-bias start) -------------------------------
+def _numerical_best_constant(loss, y_encoded, weight, task, n_units):
+    """Minimise the weighted mean raw loss over a constant raw vector with SciPy."""
+    from scipy.optimize import minimize
+
+    from sklearn_losses.losses import ACTIVATIONS
+
+    activation = ACTIVATIONS[loss.activation(task)]
+    target = torch.as_tensor(y_encoded)
+
+    def objective(z):
+        raw = torch.as_tensor(np.tile(z, (len(y_encoded), 1)))
+        values = loss.raw_loss(raw, target, activation).numpy()
+        return np.average(values, weights=weight)
+
+    return minimize(
+        objective,
+        np.zeros(n_units),
+        method="Nelder-Mead",
+        options={"xatol": 1e-10, "fatol": 1e-14, "maxiter": 20000},
+    ).x
+
+
+@pytest.mark.parametrize(
+    "loss, task",
+    [
+        (Tweedie(), "regression"),
+        (Tweedie(power=1.0), "regression"),
+        (Tweedie(power=3.0), "regression"),
+        (Gamma(), "regression"),
+        (Exponential(), "binary"),
+        (ModifiedHuber(), "binary"),
+        (ModifiedHuber(), "multiclass"),
+    ],
+    ids=lambda v: repr(v) if not isinstance(v, str) else v,
+)
+def test_fit_intercept_only_is_the_best_constant(loss, task):
+    rng = _rng(12)
+    n = 60
+    weight = rng.uniform(0.5, 2.0, n)
+    if task == "regression":
+        y = rng.gamma(2.0, size=(n, 2))
+    elif task == "binary":
+        y = (rng.uniform(size=n) < 0.3).astype(int)
+    else:
+        y = rng.integers(0, 3, n)
+    encoded = loss.encode_target(y, task)
+    start = loss.fit_intercept_only(encoded, weight, task)
+    n_units = loss.n_outputs(
+        task, 2 if task == "regression" else (3 if task == "multiclass" else 2)
+    )
+    assert start.shape == (n_units,)
+    expected = _numerical_best_constant(loss, encoded, weight, task, n_units)
+    assert_allclose(start, expected, atol=1e-5)

@@ -53,6 +53,17 @@ class _MarginLoss(Loss):
         return per_sample(values, gradient, sample_weight)
 
 
+def _class_shares(y_true, sample_weight) -> np.ndarray:
+    """Weighted share of the positive label of each unit (of each class, one-vs-all)."""
+    y_true = np.asarray(y_true)
+    if y_true.ndim == 1:  # class indices: one unit per class
+        n_classes = max(int(y_true.max()) + 1, 2)
+        positive = np.eye(n_classes)[y_true]
+    else:
+        positive = (y_true > 0).astype(np.float64)
+    return np.average(positive, axis=0, weights=sample_weight)
+
+
 class ModifiedHuber(_MarginLoss):
     """SGD's modified Huber loss: a smoothed hinge with class probabilities.
 
@@ -80,6 +91,26 @@ class ModifiedHuber(_MarginLoss):
         values = torch.where(inner, F.relu(1.0 - margin).square(), -4.0 * margin)
         slope = torch.where(inner, -2.0 * F.relu(1.0 - margin), -4.0)
         return values, slope
+
+    def fit_intercept_only(self, y_true, sample_weight, task) -> np.ndarray:
+        """``2 p - 1`` per unit, ``p`` the weighted share of the class: the constant
+        decision value that minimises ``p (1 - f)**2 + (1 - p)(1 + f)**2``.
+
+        Parameters
+        ----------
+        y_true : ndarray
+            Encoded targets: a {-1, +1} column (binary) or class indices.
+        sample_weight : ndarray of shape (n_samples,) or None
+            Sample weights.
+        task : str
+            The task.
+
+        Returns
+        -------
+        ndarray of shape (n_outputs,)
+            The raw outputs (identity activation).
+        """
+        return 2.0 * _class_shares(y_true, sample_weight) - 1.0
 
     def decision_proba(self, decision, task):
         proba = (np.clip(decision, -1.0, 1.0) + 1.0) / 2.0
@@ -113,6 +144,25 @@ class Perceptron(_MarginLoss):
         values = F.relu(-margin)
         return values, -(values > 0).to(margin.dtype)
 
+    def fit_intercept_only(self, y_true, sample_weight, task) -> np.ndarray:
+        """Zero: a zero decision value costs nothing, the criterion's minimum.
+
+        Parameters
+        ----------
+        y_true : ndarray
+            Encoded targets.
+        sample_weight : ndarray of shape (n_samples,) or None
+            Sample weights.
+        task : str
+            The task.
+
+        Returns
+        -------
+        ndarray of shape (n_outputs,)
+            Zeros.
+        """
+        return np.zeros(len(_class_shares(y_true, sample_weight)))
+
 
 class Exponential(_MarginLoss):
     """Exponential loss ``exp(-y f)`` of AdaBoost and gradient boosting (binary).
@@ -138,6 +188,28 @@ class Exponential(_MarginLoss):
     def _margin_loss(self, margin):
         values = torch.exp(-margin)
         return values, -values
+
+    def fit_intercept_only(self, y_true, sample_weight, task) -> np.ndarray:
+        """Half the log-odds of the weighted share of the positive class, the
+        constant minimiser of ``p e**-f + (1 - p) e**f`` (gradient boosting's start).
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples, 1)
+            Encoded targets in {-1, +1}.
+        sample_weight : ndarray of shape (n_samples,) or None
+            Sample weights.
+        task : str
+            The task (binary).
+
+        Returns
+        -------
+        ndarray of shape (1,)
+            The raw output.
+        """
+        eps = np.finfo(np.float64).eps
+        p = np.clip(_class_shares(y_true, sample_weight), eps, 1.0 - eps)
+        return 0.5 * np.log(p / (1.0 - p))
 
     def decision_proba(self, decision, task):
         proba = expit(2.0 * np.ravel(decision))

@@ -114,6 +114,31 @@ class Tweedie(Loss):
             gradient *= torch.exp((1.0 - p) * raw)
         return per_sample(self._raw_deviance(raw, y_true), gradient, sample_weight)
 
+    def fit_intercept_only(self, y_true, sample_weight, task) -> np.ndarray:
+        """The log of the weighted mean of each output: the constant that minimises
+        every Tweedie deviance (scikit-learn's ``fit_intercept_only``), as a raw
+        output of the exponential activation.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples, n_outputs)
+            Encoded targets.
+        sample_weight : ndarray of shape (n_samples,) or None
+            Sample weights.
+        task : str
+            The task (regression).
+
+        Returns
+        -------
+        ndarray of shape (n_outputs,)
+            The raw output, clipped to [-50, 50].
+        """
+        mean = np.average(
+            np.asarray(y_true, dtype=np.float64), axis=0, weights=sample_weight
+        )
+        tiny = np.finfo(np.float64).tiny  # power <= 0 allows a mean <= 0
+        return np.clip(np.log(np.maximum(mean, tiny)), -50.0, 50.0)
+
 
 class Gamma(Tweedie):
     """Gamma deviance with an exponential output: ``2 (log(mu / y) + y / mu - 1)``.
