@@ -17,9 +17,17 @@ Conventions, shared with :mod:`sklearn.metrics`:
   ``y_true`` may miss a class (a cross-validation fold): each label is then encoded
   by its position in ``labels``, never guessed from ``y_true``.
 
+Every registered loss has its functions here: written out below for the original
+losses, derived from the loss class for the others (:func:`metric_function`: the
+class's constructor parameters become keyword arguments, its docstring the function's),
+including a loss of your own as soon as its class is defined. Regression functions
+take scikit-learn's ``multioutput=`` (``"raw_values"``, ``"uniform_average"`` or an
+array of weights).
+
 Several names shadow a :mod:`sklearn.metrics` function. Where scikit-learn has the
 same quantity the two agree to 1e-12 in float64 (``mean_squared_error``,
-``mean_absolute_error``, ``mean_poisson_deviance``, ``mean_pinball_loss``,
+``mean_absolute_error``, ``mean_poisson_deviance``, ``mean_gamma_deviance``,
+``mean_tweedie_deviance``, ``mean_absolute_percentage_error``, ``mean_pinball_loss``,
 ``log_loss`` on binary and multi-class targets, ``hinge_loss``); the docstrings say
 where and why they differ (``mean_squared_log_error`` follows Keras' clipping,
 ``hinge_loss`` encodes a one-class fold by ``labels``, ``log_loss`` on multi-label

@@ -466,3 +466,93 @@ def test_fit_intercept_only_is_the_best_constant(loss, task):
     assert start.shape == (n_units,)
     expected = _numerical_best_constant(loss, encoded, weight, task, n_units)
     assert_allclose(start, expected, atol=1e-5)
+
+
+def test_epsilon_band_edges_get_autograds_gradient():
+    # errors of exactly +-epsilon: relu's rule gives no gradient there
+    from sklearn_losses.losses import ACTIVATIONS
+
+    identity = ACTIVATIONS["identity"]
+    y = torch.zeros(4, 1, dtype=torch.float64)
+    raw = torch.tensor([[0.5], [-0.5], [0.7], [0.2]], dtype=torch.float64)
+    for loss in (
+        EpsilonInsensitive(epsilon=0.5),
+        SquaredEpsilonInsensitive(epsilon=0.5),
+    ):
+        _, gradient = loss.raw_loss_gradient(raw, y, identity)
+        leaf = raw.clone().requires_grad_()
+        loss.raw_loss(leaf, y, identity).sum().backward()
+        assert_allclose(gradient.numpy(), leaf.grad.numpy(), atol=1e-15)
+        assert gradient[0, 0] == gradient[1, 0] == 0.0
+
+
+# -- the metric on a fitted estimator's responses is its training criterion -------------
+CRITERION_CASES = [
+    ("tweedie", {}, "counts"),
+    ("tweedie", {"power": 3.0}, "positive"),
+    ("gamma", {}, "positive"),
+    ("epsilon_insensitive", {"epsilon": 0.2}, "real"),
+    ("squared_epsilon_insensitive", {}, "real"),
+    ("mean_absolute_percentage_error", {}, "positive"),
+    ("modified_huber", {}, "binary"),
+    ("modified_huber", {}, "multiclass"),
+    ("perceptron", {}, "multiclass"),
+    ("perceptron", {}, "multilabel"),
+    ("exponential", {}, "binary"),
+    ("categorical_focal_crossentropy", {"alpha": [0.5, 1.0, 2.0]}, "multiclass"),
+    ("categorical_focal_crossentropy", {}, "binary"),
+    ("categorical_generalized_cross_entropy", {"q": 0.7}, "multiclass"),
+]
+
+
+def _criterion_data(kind):
+    rng = _rng(13)
+    X = rng.normal(size=(120, 4)).astype(np.float64)
+    signal = X @ np.array([0.6, -0.4, 0.3, 0.0])
+    if kind == "real":
+        return X, signal + rng.normal(scale=0.5, size=120)
+    if kind == "counts":
+        return X, rng.poisson(np.exp(signal)).astype(float)
+    if kind == "positive":
+        return X, np.exp(signal) * rng.gamma(5.0, 0.2, 120)
+    if kind == "binary":
+        return X, np.where(signal > 0, "yes", "no")
+    if kind == "multiclass":
+        return X, np.digitize(signal, [-0.4, 0.4])
+    return X, np.column_stack([signal > 0, X[:, 1] > 0, X[:, 2] > 0.5]).astype(int)
+
+
+@pytest.mark.parametrize(
+    "name, params, kind",
+    CRITERION_CASES,
+    ids=[f"{c[0]}-{c[2]}" for c in CRITERION_CASES],
+)
+def test_metric_equals_training_criterion(name, params, kind):
+    X, y = _criterion_data(kind)
+    loss = get_loss(name).set_params(**params)
+    regression = kind in ("real", "counts", "positive")
+    Estimator = MLPRegressor if regression else MLPClassifier
+    est = Estimator(
+        loss=loss,
+        hidden_layer_sizes=(8,),
+        max_iter=20,
+        learning_rate_init=0.01,
+        random_state=0,
+    ).fit(X, y)
+    if regression:
+        encoded = y.reshape(len(y), -1)
+    elif kind == "multilabel":
+        encoded = y
+    else:
+        encoded = np.searchsorted(est.classes_, y)
+    target = torch.as_tensor(est._loss.encode_target(encoded, est._task))
+    with torch.no_grad():
+        raw = est.net_.module_(torch.as_tensor(X))
+        per_sample = est.net_.criterion_(raw, target).double().numpy()
+    method = "predict" if regression else loss.response_method
+    function = getattr(metrics, loss.metric_function_names()[0])
+    w = _rng(1).uniform(0.2, 2.0, len(X))
+    assert per_sample.std() > 1e-4
+    assert function(y, getattr(est, method)(X), sample_weight=w, **params) == (
+        pytest.approx(np.average(per_sample, weights=w), rel=1e-9)
+    )

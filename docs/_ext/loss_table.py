@@ -71,6 +71,12 @@ def _activations(loss) -> str:
     return "; ".join(f"``{act}`` ({', '.join(tasks)})" for act, tasks in parts.items())
 
 
+def _proba(loss) -> str:
+    if loss.probabilistic:
+        return "yes"
+    return "yes (estimated from decision values)" if loss.has_proba else "no"
+
+
 def _rows(kind: str) -> tuple[list[str], list[list[str]]]:
     losses = _losses()
     if kind == "names":
@@ -95,7 +101,7 @@ def _rows(kind: str) -> tuple[list[str], list[list[str]]]:
                 [
                     f"``{loss.name}``",
                     _activations(loss),
-                    ("yes" if loss.probabilistic else "no") if classifier else "\\-",
+                    _proba(loss) if classifier else "\\-",
                     f"``{loss.response_method}``",
                 ]
             )
