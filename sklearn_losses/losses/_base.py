@@ -125,7 +125,8 @@ class Loss(BaseEstimator):
     #: targets outside ``interval_y_true`` at fit: ``"raise"`` or ``"warn"`` (a loss
     #: that still computes a value there, as MSLE clips); the metric then accepts them
     target_domain: ClassVar[str] = "raise"
-    #: what the target-domain message advises instead (a sentence)
+    #: what the target-domain message advises instead (a sentence); with
+    #: ``target_domain = "warn"`` the whole warning, saying what the loss does there
     target_domain_hint: ClassVar[str] = ""
     #: names of its functions in :mod:`sklearn_losses.metrics`, canonical first;
     #: empty means one function named after the loss
@@ -312,14 +313,15 @@ class Loss(BaseEstimator):
             if domain.low >= 0
             else "Choose a loss for targets of this range."
         )
-        message = (
-            f"The {self.name} loss needs {domain.describe()} targets, but the targets "
-            f"range from {low:.3g} to {high:.3g}. {hint}"
-        )
-        if self.target_domain == "warn":
+        found = f"the targets range from {low:.3g} to {high:.3g}"
+        if self.target_domain == "warn":  # the hint explains what the loss does there
+            message = f"{hint} Here {found}."
             warnings.warn(message, UserWarning, stacklevel=3)
-        else:
-            raise ValueError(message)
+            return
+        raise ValueError(
+            f"The {self.name} loss needs {domain.describe()} targets, but {found}. "
+            f"{hint}"
+        )
 
     def encode_target(self, y: np.ndarray, task: str) -> np.ndarray:
         """Encode targets for training and for :meth:`loss`.
