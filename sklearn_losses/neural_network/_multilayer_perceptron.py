@@ -546,7 +546,10 @@ default=None
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities in the order of ``classes_`` (per label for multi-label).
         """
-        proba = self._activated(self._raw_output(X))
+        raw = self._raw_output(X)
+        if not self._loss.probabilistic:  # an estimate from decision values
+            return self._loss.decision_proba(self._decision_from_raw(raw), self._task)
+        proba = self._activated(raw)
         if self._task == "binary" and proba.shape[1] == 1:
             return np.hstack([1.0 - proba, proba])
         return proba
@@ -585,7 +588,7 @@ default=None
 
     def _has_proba(self) -> bool:
         loss = self._loss if hasattr(self, "_loss") else self._loss_or_none()
-        return loss is None or bool(loss.probabilistic)
+        return loss is None or loss.has_proba
 
     def _decision_from_raw(self, raw: np.ndarray) -> np.ndarray:
         scores = raw if self._loss.probabilistic else self._activated(raw)
@@ -676,6 +679,8 @@ default=None
         tags = super().__sklearn_tags__()
         loss = self._loss_or_none()
         tags.classifier_tags.multi_label = loss is None or "multilabel" in loss.tasks
+        # a binary-only loss (exponential), as scikit-learn tags such estimators
+        tags.classifier_tags.multi_class = loss is None or "multiclass" in loss.tasks
         return tags
 
 
