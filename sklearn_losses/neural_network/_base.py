@@ -397,11 +397,7 @@ class BaseMLP(BaseEstimator):
         optimizer, optimizer_params = self._optimizer()
         net = Net(
             module=module,
-            criterion=Criterion(
-                self._loss,
-                ACTIVATIONS[self.out_activation_],
-                n_outputs if self._task == "multilabel" else 1,
-            ),
+            criterion=Criterion(self._loss, ACTIVATIONS[self.out_activation_]),
             optimizer=optimizer,
             lr=self.learning_rate_init if self.solver != "lbfgs" else 1.0,
             max_epochs=self.max_iter,
@@ -416,6 +412,7 @@ class BaseMLP(BaseEstimator):
             verbose=0,
             device=device,
             alpha=self.alpha,
+            n_labels=n_outputs if self._task == "multilabel" else 1,
             **{f"optimizer__{k}": v for k, v in optimizer_params.items()},
         )
         return net.initialize()
@@ -595,11 +592,13 @@ class BaseMLP(BaseEstimator):
         target = self._to_tensor(loss.encode_target(y_val, task), dtype, device)
         weight = self._to_tensor(w_val, dtype, device)
 
+        n_labels = self.net_.n_labels  # summed over labels, as the training loss
+
         def evaluate(raw):
             per_sample = criterion(raw, target)
             if per_sample.ndim == 0:
-                return float(per_sample)
-            return float((per_sample * weight).sum() / weight.sum())
+                return float(per_sample) * n_labels
+            return float((per_sample * weight).sum() / weight.sum()) * n_labels
 
         def score(raw):
             return self._score_raw(raw.cpu().numpy(), y_val, w_val)
