@@ -458,8 +458,13 @@ class BaseMLP(BaseEstimator):
     def _check_module_outputs(self, X, loss: Loss, task: str) -> None:
         """Refuse a user's module whose outputs do not fit the loss."""
         module = self.net_.module_
-        with torch.no_grad():
-            raw = module(X)
+        training = module.training
+        module.eval()  # no dropout draw, no batch-norm statistics: no side effect
+        try:
+            with torch.no_grad():
+                raw = module(X)
+        finally:
+            module.train(training)
         shape = tuple(getattr(raw, "shape", ()))
         if len(shape) == 2 and shape[1] == self.n_outputs_:
             return
