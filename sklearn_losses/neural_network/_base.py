@@ -503,8 +503,8 @@ class BaseMLP(BaseEstimator):
                 cls_name = "LossClass"
             arguments = ", ".join(f"{k[len('loss__') :]}={params[k]!r}" for k in nested)
             raise ValueError(
-                f"Cannot set {', '.join(nested)}: loss={loss!r} is a name, not a loss "
-                f"object with parameters. Pass the loss object instead: "
+                f"Cannot set {', '.join(nested)}: loss={loss!r} is not a loss object, "
+                f"so it has no parameters to set. Pass the loss object instead: "
                 f"loss={cls_name}({arguments}) (from sklearn_losses.losses), or search "
                 f"over loss=[{cls_name}(...), ...]."
             )
