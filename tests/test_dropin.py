@@ -441,3 +441,21 @@ def test_lbfgs_with_a_users_module_and_the_net_afterwards(capsys):
     assert "Iteration 5, loss" in capsys.readouterr().out
     assert clf.net_.history[-1, "train_loss"] == pytest.approx(clf.loss_)
     assert clf.net_.predict_proba(X_IRIS.astype(np.float64)).shape == (150, 3)
+
+
+def test_weights_on_a_gpu_are_assignable_copies():
+    import torch
+
+    if not torch.cuda.is_available():
+        pytest.skip("needs CUDA")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = MLPClassifier(device="cuda", max_iter=3, random_state=0).fit(
+            X_IRIS, Y_IRIS
+        )
+        MLPClassifier(device="cuda", solver="lbfgs", max_iter=3).fit(X_IRIS, Y_IRIS)
+    with pytest.raises(ValueError, match="read-only"):
+        clf.intercepts_[-1][:] = 0.0
+    clf.intercepts_[-1] = np.array([0.0, 0.0, 50.0])
+    clf.coefs_[-1] = np.zeros_like(clf.coefs_[-1])
+    assert (clf.predict(X_IRIS) == 2).all()
