@@ -328,8 +328,7 @@ class BaseMLP(BaseEstimator):
             with _cpu_threads(device, target.size):
                 self._start_output_bias(data.X, target, w_train, task)
         elif first_pass:
-            with _cpu_threads(device, 2 * self._n_weights()):
-                self._check_module_outputs(data.X[:2], loss, task)
+            self._check_module_outputs(data.X[:2], loss, task)
         if self.solver == "lbfgs":
             net.batch_size = len(data)
         else:
