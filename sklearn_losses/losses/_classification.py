@@ -137,6 +137,7 @@ class LogLoss(Loss):
         "cross_entropy",
         "log",
     )
+    metric_names = ("log_loss", "binary_crossentropy", "categorical_crossentropy")
     tasks = frozenset({"binary", "multiclass", "multilabel"})
     default_activation: ClassVar[dict[str, str]] = _PROBABILITY_ACTIVATIONS
     probabilistic = True
@@ -206,7 +207,6 @@ class SparseCategoricalCrossEntropy(LogLoss):
     """
 
     name = "sparse_categorical_crossentropy"
-    aliases = ()
     tasks = frozenset({"binary", "multiclass"})
     two_unit_binary = True
     label_smoothing = 0.0
@@ -234,6 +234,7 @@ class KLDivergence(Loss):
     """
 
     name = "kl_divergence"
+    metric_names = ("kl_divergence",)
     aliases = ("kld", "KLD", "kullback_leibler_divergence")
     tasks = frozenset({"binary", "multiclass"})
     default_activation: ClassVar[dict[str, str]] = _PROBABILITY_ACTIVATIONS
@@ -302,6 +303,7 @@ class Hinge(Loss):
     """
 
     name = "hinge"
+    metric_names = ("hinge_loss", "hinge")
     tasks = frozenset({"binary", "multiclass", "multilabel"})
     default_activation: ClassVar[dict[str, str]] = {
         "binary": "tanh",
@@ -367,6 +369,7 @@ class SquaredHinge(Hinge):
     """
 
     name = "squared_hinge"
+    metric_names = ("squared_hinge_loss", "squared_hinge")
     power = 2
 
 
@@ -460,11 +463,8 @@ class BinaryFocal(Loss):
     """
 
     name = "binary_focal"
-    aliases = (
-        "binary_focal_crossentropy",
-        "focal",
-        "categorical_focal_crossentropy",
-    )
+    aliases = ("binary_focal_crossentropy", "focal")
+    metric_names = ("binary_focal_loss", "binary_focal_crossentropy")
     tasks = frozenset({"binary", "multiclass", "multilabel"})
     default_activation: ClassVar[dict[str, str]] = _PROBABILITY_ACTIVATIONS
     probabilistic = True

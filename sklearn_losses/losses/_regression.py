@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import warnings
 from numbers import Real
 from typing import ClassVar
 
@@ -23,6 +22,7 @@ from ._base import (
     per_sample,
     weighted_quantile,
 )
+from ._interval import NON_NEGATIVE, POSITIVE
 
 
 class RegressionLoss(Loss):
@@ -133,6 +133,7 @@ class SquaredError(RegressionLoss):
 
     name = "squared_error"
     aliases = ("mse", "MSE", "mean_squared_error")
+    metric_names = ("mean_squared_error",)
 
     def pointwise(self, y_pred, y_true):
         return (y_pred - y_true).square()
@@ -165,6 +166,7 @@ class AbsoluteError(RegressionLoss):
 
     name = "absolute_error"
     aliases = ("mae", "MAE", "mean_absolute_error")
+    metric_names = ("mean_absolute_error",)
 
     def pointwise(self, y_pred, y_true):
         return (y_pred - y_true).abs()
@@ -206,7 +208,15 @@ class SquaredLogError(RegressionLoss):
         "mean_squared_logarithmic_error",
         "mean_squared_log_error",
     )
-    positive_target = True
+    metric_names = ("mean_squared_log_error", "mean_squared_logarithmic_error")
+    # Meant for non-negative targets; below 0 the Keras clipping still gives a value.
+    interval_y_true = NON_NEGATIVE
+    target_domain = "warn"
+    target_domain_hint = (
+        "The squared_log_error loss clips values below 0 before taking the log: "
+        "every negative target looks like 0 to it, so it fits them poorly. Use it for "
+        "non-negative targets with a wide spread, or choose 'squared_error'."
+    )
 
     def pointwise(self, y_pred, y_true):
         log_pred = torch.log1p(y_pred.clamp_min(KERAS_EPSILON))
@@ -228,18 +238,6 @@ class SquaredLogError(RegressionLoss):
         # over gets the model they know; out_activation="exp" remains available.
         log_true = np.log1p(np.clip(y_true, KERAS_EPSILON, None))
         return np.expm1(column_means(log_true, sample_weight))
-
-    def check_target(self, y, task):
-        super().check_target(y, task)
-        if np.min(y) < 0:
-            warnings.warn(
-                f"The squared_log_error loss clips values below 0 before taking the log, "
-                f"but the targets go down to {np.min(y):.3g}: every negative target "
-                "looks like 0 to this loss, so it fits them poorly. Use it for "
-                "non-negative targets with a wide spread, or choose 'squared_error'.",
-                UserWarning,
-                stacklevel=2,
-            )
 
 
 class Huber(RegressionLoss):
@@ -268,6 +266,7 @@ class Huber(RegressionLoss):
 
     name = "huber"
     aliases = ("huber_loss",)
+    metric_names = ("mean_huber_loss", "huber")
     _parameter_constraints: ClassVar[dict] = {
         **RegressionLoss._parameter_constraints,
         "delta": [Interval(Real, 0, None, closed="neither")],
@@ -315,6 +314,7 @@ class LogCosh(RegressionLoss):
 
     name = "log_cosh"
     aliases = ("logcosh",)
+    metric_names = ("mean_log_cosh", "log_cosh")
 
     def pointwise(self, y_pred, y_true):
         error = y_pred - y_true
@@ -350,8 +350,9 @@ class Poisson(Loss):
     name = "poisson"
     tasks = frozenset({"regression"})
     default_activation: ClassVar[dict[str, str]] = {"regression": "exp"}
-    positive_target = True
-    rejects_negative_targets = True
+    metric_names = ("mean_poisson_deviance",)
+    interval_y_true = NON_NEGATIVE
+    interval_y_pred = POSITIVE
     _parameter_constraints: ClassVar[dict] = {}
 
     def loss(self, y_pred, y_true):
@@ -373,26 +374,6 @@ class Poisson(Loss):
         activation = self.activation(task)
         mean = column_means(y_true, sample_weight)
         return clip_raw(activation, inverse_activation(activation, mean))
-
-    def _check_metric_domain(self, y_true, y_pred, task):
-        # scikit-learn's mean_poisson_deviance raises here too; the deviance is
-        # undefined (or infinite) for a non-positive rate.
-        if np.min(y_true) < 0 or np.min(y_pred) <= 0:
-            raise ValueError(
-                "The Poisson deviance needs non-negative y_true and strictly positive "
-                f"y_pred, but min(y_true) = {np.min(y_true):.4g} and min(y_pred) = "
-                f"{np.min(y_pred):.4g}. Score the predictions of a model with an "
-                "exponential output (loss='poisson'), or use another metric."
-            )
-
-    def check_target(self, y, task):
-        super().check_target(y, task)
-        if np.min(y) < 0:
-            raise ValueError(
-                f"The poisson loss needs non-negative targets (counts or rates), but "
-                f"the smallest target is {np.min(y):.3g}. Use 'squared_error' or "
-                "'huber' for targets that can be negative."
-            )
 
 
 class Quantile(RegressionLoss):
@@ -417,7 +398,8 @@ class Quantile(RegressionLoss):
     """
 
     name = "quantile"
-    aliases = ("pinball",)
+    aliases = ("pinball", "pinball_loss")
+    metric_names = ("mean_pinball_loss", "quantile_loss")
     _parameter_constraints: ClassVar[dict] = {
         **RegressionLoss._parameter_constraints,
         "alpha": [Interval(Real, 0, 1, closed="neither")],

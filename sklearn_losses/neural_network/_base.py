@@ -44,6 +44,7 @@ from ._rules import (
     NoImprovementStopping,
     ValidationScores,
 )
+from ._sparse import SparseMLPPass, SparseRows, canonical_csr, sparse_forward
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 _PREDICT_CHUNK = 65536
@@ -281,7 +282,7 @@ class BaseMLP(BaseEstimator):
 
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
         if sp.issparse(X):
-            X = X.toarray()
+            X = canonical_csr(X)  # stays sparse: see _sparse.py
         sample_weight = self._check_sample_weight(sample_weight, X)
         task = self._target_task(y)
         y = self._encode_targets(y)
@@ -333,7 +334,7 @@ class BaseMLP(BaseEstimator):
             )
         target = loss.encode_target(y_train, task)
         data = TensorData(
-            self._to_tensor(X_train, dtype, device),
+            self._input_tensor(X_train, dtype, device),
             self._to_tensor(target, dtype, device),
             self._to_tensor(w_train, dtype, device),
         )
@@ -341,7 +342,12 @@ class BaseMLP(BaseEstimator):
             with _cpu_threads(device, target.size):
                 self._start_output_bias(data.X, target, w_train, task)
         elif first_pass:
-            self._check_module_outputs(data.X[:2], loss, task)
+            first_rows = (
+                data.X.rows(slice(0, 2))
+                if isinstance(data.X, SparseRows)
+                else data.X[:2]
+            )
+            self._check_module_outputs(first_rows, loss, task)
         if self.solver == "lbfgs":
             net.batch_size = len(data)
         else:
@@ -372,9 +378,10 @@ class BaseMLP(BaseEstimator):
         """SciPy's L-BFGS-B on the full batch (see ``_lbfgs.py``), recorded in the
         net's history as one epoch."""
         net = self.net_
+        X = data.X.rows(slice(None)) if isinstance(data.X, SparseRows) else data.X
         result = fit_lbfgs(
             net,
-            (data.X, (data.target, data.weight)),
+            (X, (data.target, data.weight)),
             max_iter=self.max_iter,
             max_fun=self.max_fun,
             tol=self.tol,
@@ -408,11 +415,7 @@ class BaseMLP(BaseEstimator):
         optimizer, optimizer_params = self._optimizer()
         net = Net(
             module=module,
-            criterion=Criterion(
-                self._loss,
-                ACTIVATIONS[self.out_activation_],
-                n_outputs if self._task == "multilabel" else 1,
-            ),
+            criterion=Criterion(self._loss, ACTIVATIONS[self.out_activation_]),
             optimizer=optimizer,
             lr=self.learning_rate_init if self.solver != "lbfgs" else 1.0,
             max_epochs=self.max_iter,
@@ -425,6 +428,7 @@ class BaseMLP(BaseEstimator):
             verbose=0,
             device=device,
             alpha=self.alpha,
+            n_labels=n_outputs if self._task == "multilabel" else 1,
             **{f"optimizer__{k}": v for k, v in optimizer_params.items()},
         )
         return net.initialize()
@@ -452,10 +456,13 @@ class BaseMLP(BaseEstimator):
         output = self.net_.module_.layers[-1]
         # The hidden layers' mean contribution, estimated on evenly spaced rows: a
         # full forward pass over large data would cost a good part of an epoch.
-        step = -(-X.shape[0] // _BIAS_START_ROWS)
-        rows = X[::step]
+        step = -(-len(X) // _BIAS_START_ROWS)
         with torch.no_grad():
-            mean_raw = self.net_.module_(rows)
+            if isinstance(X, SparseRows):
+                rows = X.rows(np.arange(0, len(X), step))
+                mean_raw = SparseMLPPass(self.net_.module_).forward(rows)[0]
+            else:
+                mean_raw = self.net_.module_(X[::step])
             if weight is None:
                 mean_raw = mean_raw.mean(dim=0)
             else:
@@ -470,8 +477,13 @@ class BaseMLP(BaseEstimator):
     def _check_module_outputs(self, X, loss: Loss, task: str) -> None:
         """Refuse a user's module whose outputs do not fit the loss."""
         module = self.net_.module_
-        with torch.no_grad():
-            raw = module(X)
+        training = module.training
+        module.eval()  # no dropout draw, no batch-norm statistics: no side effect
+        try:
+            with torch.no_grad():
+                raw = module(X)
+        finally:
+            module.train(training)
         shape = tuple(getattr(raw, "shape", ()))
         if len(shape) == 2 and shape[1] == self.n_outputs_:
             return
@@ -510,8 +522,8 @@ class BaseMLP(BaseEstimator):
                 cls_name = "LossClass"
             arguments = ", ".join(f"{k[len('loss__') :]}={params[k]!r}" for k in nested)
             raise ValueError(
-                f"Cannot set {', '.join(nested)}: loss={loss!r} is a name, not a loss "
-                f"object with parameters. Pass the loss object instead: "
+                f"Cannot set {', '.join(nested)}: loss={loss!r} is not a loss object, "
+                f"so it has no parameters to set. Pass the loss object instead: "
                 f"loss={cls_name}({arguments}) (from sklearn_losses.losses), or search "
                 f"over loss=[{cls_name}(...), ...]."
             )
@@ -656,7 +668,7 @@ class BaseMLP(BaseEstimator):
             reset=False,
         )
         if sp.issparse(X_val):
-            X_val = X_val.toarray()
+            X_val = canonical_csr(X_val)
         y_val = self._encode_targets(self._check_validation_targets(y_val, X_val))
         w_val = self._check_sample_weight(w_val[0] if w_val else None, X_val)
         return self._validation_set(X_val, y_val, w_val, task, loss, dtype, device)
@@ -666,15 +678,25 @@ class BaseMLP(BaseEstimator):
         target = self._to_tensor(loss.encode_target(y_val, task), dtype, device)
         weight = self._to_tensor(w_val, dtype, device)
 
+        n_labels = self.net_.n_labels  # summed over labels, as the training loss
+
         def evaluate(raw):
             per_sample = criterion(raw, target)
             if per_sample.ndim == 0:
-                return float(per_sample)
-            return float((per_sample * weight).sum() / weight.sum())
+                return float(per_sample) * n_labels
+            return float((per_sample * weight).sum() / weight.sum()) * n_labels
 
         def score(raw):
             return self._score_raw(raw.cpu().numpy(), y_val, w_val)
 
+        if sp.issparse(X_val):
+            return ValidationSet(
+                X_val,
+                target,
+                evaluate,
+                score,
+                forward=lambda module: sparse_forward(module, X_val, dtype, device),
+            )
         return ValidationSet(
             self._to_tensor(X_val, dtype, device), target, evaluate, score
         )
@@ -750,6 +772,14 @@ class BaseMLP(BaseEstimator):
         )
         return tensor.to(device=device, dtype=dtype)
 
+    def _input_tensor(self, X, dtype, device):
+        """Training inputs: a tensor, or a CSR matrix batched by ``SparseRows``."""
+        if not sp.issparse(X):
+            return self._to_tensor(X, dtype, device)
+        # A user's module gets dense batches; the built-in MLP sparse ones.
+        dense = type(self.net_.module_) is not MLPModule
+        return SparseRows(X, dtype, device, dense=dense)
+
     def _raw_output(self, X) -> np.ndarray:
         """Validated input through the network, in chunks, without autograd."""
         if not hasattr(self, "net_"):  # check_is_fitted's test, without its overhead
@@ -764,18 +794,22 @@ class BaseMLP(BaseEstimator):
         # The built-in MLP predicts a few rows in NumPy: on one row, torch's
         # per-operation overhead would be most of the cost (see Net.numpy_forward).
         forward = self.net_.numpy_forward(X.shape[0])
-        if forward is not None and not sp.issparse(X):
+        if forward is not None:  # scipy multiplies a sparse X (see NumpyMLP)
             return _promoted(forward(X), X.dtype)
         module = self.net_.module_
         param = next(module.parameters())
         module.eval()
         work = min(X.shape[0], _PREDICT_CHUNK) * self._n_weights()
+        if sp.issparse(X):
+            with _cpu_threads(param.device, work):
+                raw = sparse_forward(
+                    module, canonical_csr(X), param.dtype, param.device
+                )
+            return raw.cpu().numpy()
         outputs = []
         with torch.inference_mode(), _cpu_threads(param.device, work):
             for start in range(0, X.shape[0], _PREDICT_CHUNK):
                 chunk = X[start : start + _PREDICT_CHUNK]
-                if sp.issparse(chunk):
-                    chunk = chunk.toarray()
                 chunk = self._to_tensor(chunk, param.dtype, param.device)
                 outputs.append(module(chunk).cpu().numpy())
         raw = outputs[0] if len(outputs) == 1 else np.concatenate(outputs)

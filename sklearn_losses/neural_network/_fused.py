@@ -310,6 +310,7 @@ class OptimizerStep:
         self.parameters = list(groups[0]["params"]) if groups else []
         self.flat_params = None
         self.state = None
+        self._gradient_views: list[torch.Tensor] | None = None
         if self.enabled:
             self.flat_params = self._flatten(self.parameters, self._assign_parameter)
 
@@ -324,6 +325,28 @@ class OptimizerStep:
             else make_flat(tensors, assign)
         )
 
+    def gradient_buffer(self, i: int) -> torch.Tensor:
+        """Where the training step may write parameter ``i``'s gradient in place.
+
+        A view of the step's flat gradient: a gradient given there is not copied
+        (which matters for a wide sparse first layer, see ``SparseMLPPass``).
+        """
+        if self._gradient_views is None:
+            self._gradient_views = []
+            self.flat_gradient = make_flat(
+                self.parameters, lambda i, view: self._gradient_views.append(view)
+            )
+        return self._gradient_views[i]
+
+    def _flat_gradient(self, grads: list[torch.Tensor]) -> torch.Tensor:
+        views = self._gradient_views
+        if views is None or not any(g is v for g, v in zip(grads, views)):
+            return torch.cat([g.reshape(-1) for g in grads])
+        for grad, view in zip(grads, views):
+            if grad is not view:
+                view.copy_(grad)
+        return self.flat_gradient
+
     def __call__(self, grads: list[torch.Tensor] | None = None) -> bool:
         if not self.enabled:
             return False
@@ -333,7 +356,7 @@ class OptimizerStep:
                 return False
         if self.state is None and not self._bind_state():
             return False
-        grad = torch.cat([g.reshape(-1) for g in grads])
+        grad = self._flat_gradient(grads)
         group = self.optimizer.param_groups[0]
         if self.is_sgd:
             self._sgd(group, grad)

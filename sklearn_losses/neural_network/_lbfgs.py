@@ -18,6 +18,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ._fused import MLPPass
 from ._module import MLPModule
+from ._sparse import SparseBatch, SparseMLPPass
 
 
 class _FlatParameters:
@@ -60,14 +61,15 @@ def fit_lbfgs(
     """
     module = net.module_
     net._set_training(True)
-    mlp = MLPPass(module) if type(module) is MLPModule else None
+    X, target = batch
+    mlp_pass = SparseMLPPass if isinstance(X, SparseBatch) else MLPPass
+    mlp = mlp_pass(module) if type(module) is MLPModule else None
     params = (
         mlp.parameters
         if mlp is not None
         else [p for p in module.parameters() if p.requires_grad]
     )
     flat = _FlatParameters(params)
-    X, target = batch
 
     def objective(x: np.ndarray) -> tuple[float, np.ndarray]:
         flat.set(x)

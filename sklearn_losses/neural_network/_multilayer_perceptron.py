@@ -98,7 +98,9 @@ _COMMON_PARAMETERS = """
     module : callable or None, default=None
         None builds the MLP from ``hidden_layer_sizes`` and ``activation``. Otherwise a
         ``torch.nn.Module`` class or factory called as ``module(n_features, n_outputs)``
-        that returns raw outputs; the loss adds the output activation.
+        that returns raw outputs; the loss adds the output activation. With sparse
+        ``X`` the module receives each batch as a dense tensor (the built-in MLP
+        multiplies the sparse matrix directly).
     callbacks : list or None, default=None
         skorch callbacks to train with, as ``skorch.NeuralNet(callbacks=...)`` takes
         them: callback objects or ``(name, callback)`` tuples, e.g.
@@ -134,7 +136,8 @@ _COMMON_ATTRIBUTES = """
         Score (``score``: R^2 or accuracy) on the validation set per epoch, with
         early stopping or ``validation_data``.
     validation_loss_curve_ : list of float or None
-        Loss on the validation set per epoch (the criterion without the L2 term).
+        Loss on the validation set per epoch (the training loss without the L2
+        term).
     best_validation_score_ : float or None
         Best validation score with early stopping.
     t_ : int
@@ -569,7 +572,10 @@ default=None
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities in the order of ``classes_`` (per label for multi-label).
         """
-        proba = self._activated(self._raw_output(X))
+        raw = self._raw_output(X)
+        if not self._loss.probabilistic:  # an estimate from decision values
+            return self._loss.decision_proba(self._decision_from_raw(raw), self._task)
+        proba = self._activated(raw)
         if self._task == "binary" and proba.shape[1] == 1:
             return np.hstack([1.0 - proba, proba])
         return proba
@@ -608,7 +614,7 @@ default=None
 
     def _has_proba(self) -> bool:
         loss = self._loss if hasattr(self, "_loss") else self._loss_or_none()
-        return loss is None or bool(loss.probabilistic)
+        return loss is None or loss.has_proba
 
     def _decision_from_raw(self, raw: np.ndarray) -> np.ndarray:
         scores = raw if self._loss.probabilistic else self._activated(raw)
@@ -699,6 +705,8 @@ default=None
         tags = super().__sklearn_tags__()
         loss = self._loss_or_none()
         tags.classifier_tags.multi_label = loss is None or "multilabel" in loss.tasks
+        # a binary-only loss (exponential), as scikit-learn tags such estimators
+        tags.classifier_tags.multi_class = loss is None or "multiclass" in loss.tasks
         return tags
 
 

@@ -14,6 +14,7 @@ from skorch.utils import FirstStepAccumulator, TeeGenerator
 from ..losses import Activation, Loss
 from ._fused import MLPPass, NumpyMLP, OptimizerStep, accumulate
 from ._module import MLPModule
+from ._sparse import SparseMLPPass, SparseRows, sparse_batches
 
 # scikit-learn's words when training diverges (code may match them); advice follows.
 NON_FINITE_WEIGHTS = (
@@ -38,6 +39,11 @@ class TensorData(torch.utils.data.Dataset):
 
     def __len__(self) -> int:
         return len(self.X)
+
+    @property
+    def sparse(self) -> bool:
+        """Whether batches of X are :class:`SparseBatch` (see ``_sparse.py``)."""
+        return isinstance(self.X, SparseRows) and not self.X.dense
 
     def __getitem__(self, i):
         weight = None if self.weight is None else self.weight[i]
@@ -76,6 +82,9 @@ class TensorBatches:
         return math.ceil(len(self.dataset) / self.batch_size)
 
     def __iter__(self):
+        if isinstance(self.dataset.X, SparseRows):
+            yield from sparse_batches(self)
+            return
         data, n, size = self.dataset, len(self.dataset), self.batch_size
         tensors = [t for t in (data.X, data.target, data.weight) if t is not None]
         if self.shuffle:
@@ -97,34 +106,21 @@ class TensorBatches:
 
 
 class Criterion(torch.nn.Module):
-    """Per-sample loss of raw network outputs: the loss object and its activation.
+    """Per-sample loss of raw network outputs: the loss object and its activation."""
 
-    ``n_labels`` multiplies the loss, which averages over its columns: for
-    multi-label targets the estimators pass the number of labels, so the training
-    objective sums over labels as scikit-learn's MLP does, and each label learns
-    at the pace of a binary problem instead of ``1 / n_labels`` of it.
-    """
-
-    def __init__(self, loss: Loss, activation: Activation, n_labels: int = 1):
+    def __init__(self, loss: Loss, activation: Activation):
         super().__init__()
         self.loss = loss
         self.activation = activation
-        self.n_labels = n_labels
 
     def forward(self, raw: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        values = self.loss.raw_loss(raw, target, self.activation)
-        return values if self.n_labels == 1 else values * self.n_labels
+        return self.loss.raw_loss(raw, target, self.activation)
 
     def loss_gradient(
         self, raw: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Weighted per-sample losses and their gradient (see ``raw_loss_gradient``)."""
-        values, gradient = self.loss.raw_loss_gradient(
-            raw, target, self.activation, weight
-        )
-        if self.n_labels == 1:
-            return values, gradient
-        return values * self.n_labels, gradient * self.n_labels
+        return self.loss.raw_loss_gradient(raw, target, self.activation, weight)
 
 
 class _LastStepAccumulator(FirstStepAccumulator):
@@ -139,7 +135,8 @@ class Net(NeuralNet):
 
     This is scikit-learn's MLP objective per batch: the per-sample losses weighted by
     ``sample_weight`` plus the L2 penalty on weight matrices (not biases), both
-    normalised by the batch's total weight.
+    normalised by the batch's total weight (multi-label losses summed over labels,
+    see ``_objective``).
 
     On small tabular problems a training step costs Python and dispatch overhead, not
     arithmetic. The net keeps skorch's loop and hooks but trims them:
@@ -154,16 +151,18 @@ class Net(NeuralNet):
     * the built-in :class:`MLPModule` trains without autograd: :class:`MLPPass`
       runs its forward pass and a hand-written backward (L2 term included), and the
       loss's ``raw_loss_gradient`` gives the gradient with respect to the raw
-      outputs (a closed form for the built-in losses, autograd for others). A
-      user's own module goes through plain autograd;
+      outputs (a closed form for the built-in losses, autograd for others); sparse
+      input (:class:`SparseRows`) goes through :class:`SparseMLPPass`, chosen once
+      per epoch. A user's own module goes through plain autograd;
     * ``train_step`` calls the optimizer without a closure (L-BFGS keeps skorch's
       closure) and takes :class:`OptimizerStep` where it applies, handing it the
       gradients directly unless a callback wants to see them in ``.grad``.
     """
 
-    def __init__(self, *args, alpha: float = 0.0, **kwargs):
+    def __init__(self, *args, alpha: float = 0.0, n_labels: int = 1, **kwargs):
         super().__init__(*args, **kwargs)
         self.alpha = alpha
+        self.n_labels = n_labels
         #: the estimator's validation set during a fit, else None
         self.validation_set_ = None
 
@@ -216,7 +215,14 @@ class Net(NeuralNet):
 
         ``values`` are the per-sample losses, already weighted (or a custom loss's
         batch mean); ``penalty`` is ``||W||^2``, None without L2 term.
+
+        The losses average over their columns; for multi-label targets
+        ``n_labels`` scales them back to a sum over labels, as scikit-learn's MLP
+        sums: each label then learns at the pace of a binary problem, not
+        ``1 / n_labels`` of it.
         """
+        if self.n_labels != 1:
+            values = values * self.n_labels
         if weight is None:  # all weights one (see TensorData)
             normaliser = target.shape[0]
             if penalty is None and values.ndim:
@@ -248,6 +254,8 @@ class Net(NeuralNet):
         loss, normaliser = self._objective(values, target, weight, penalty)
         if values.ndim:  # a batch mean's gradient is already divided
             gradient /= normaliser
+        if self.n_labels != 1:
+            gradient *= self.n_labels
         grads = mlp.backward(
             inputs, gradient, self.alpha / normaliser if self.alpha else None
         )
@@ -267,7 +275,8 @@ class Net(NeuralNet):
                 iterator, training, prefix, step_fn, **fit_params
             )
         per_batch = self._callbacks_implement("on_batch_begin", "on_batch_end")
-        self._prepare_epoch(per_batch)
+        sparse = getattr(getattr(iterator, "dataset", None), "sparse", False)
+        self._prepare_epoch(per_batch, sparse)
         losses, sizes = [], []
         try:
             for batch in iterator:
@@ -314,7 +323,7 @@ class Net(NeuralNet):
         module = self.module_
         module.eval()
         with torch.inference_mode():
-            raw = module(validation.X)
+            raw = validation.raw_output(module)
             loss = validation.loss(raw)
             finite = bool(torch.isfinite(raw).all())
             score = validation.score(raw) if finite else -math.inf
@@ -334,7 +343,7 @@ class Net(NeuralNet):
                 y_pred=raw,
             )
 
-    def _prepare_epoch(self, per_batch: bool) -> None:
+    def _prepare_epoch(self, per_batch: bool, sparse: bool = False) -> None:
         """What every step of this epoch reuses (see :class:`_Epoch`)."""
         module, optimizer = self.module_, self.optimizer_
         # Once per epoch, not once per batch (validation sets eval mode after one).
@@ -344,7 +353,11 @@ class Net(NeuralNet):
         # it may move the parameters into one buffer, which MLPPass then aliases.
         optimizer_step = None if per_batch else OptimizerStep(optimizer)
         # MLPPass computes exactly MLPModule.forward; a subclass may not.
-        mlp = MLPPass(module) if type(module) is MLPModule else None
+        mlp_pass = SparseMLPPass if sparse else MLPPass  # batches of SparseBatch
+        mlp = mlp_pass(module) if type(module) is MLPModule else None
+        if sparse and mlp is not None and optimizer_step and optimizer_step.enabled:
+            # The wide first layer's gradient goes straight into the step's buffer.
+            mlp.first_gradient = optimizer_step.gradient_buffer(0)
         grad_callbacks = self._callbacks_implement("on_grad_computed")
         params = [p for group in optimizer.param_groups for p in group["params"]]
         self._epoch = _Epoch(
@@ -447,15 +460,24 @@ class ValidationSet:
 
     ``target`` is the encoded target (what the loss sees); ``loss(raw)`` the weighted
     training criterion without the L2 term; ``score(raw)`` the estimator's ``score``
-    (accuracy or R^2), greater is better. The net takes it as skorch's
-    ``dataset_valid`` (see ``Net.validation_set_``).
+    (accuracy or R^2), greater is better. ``forward``, if given, computes the raw
+    outputs from the module instead of ``module(X)`` (sparse ``X``: see
+    ``_sparse.sparse_forward``). The net takes it as skorch's ``dataset_valid`` (see
+    ``Net.validation_set_``).
     """
 
-    def __init__(self, X: torch.Tensor, target: torch.Tensor, loss, score):
+    def __init__(self, X, target: torch.Tensor, loss, score, forward=None):
         self.X = X
         self.target = target
         self.loss = loss
         self.score = score
+        self.forward = forward
+
+    def raw_output(self, module: torch.nn.Module) -> torch.Tensor:
+        """The module's raw outputs on the validation inputs."""
+        if self.forward is not None:
+            return self.forward(module)
+        return module(self.X)
 
     def __len__(self) -> int:
-        return len(self.X)
+        return self.X.shape[0]
