@@ -25,22 +25,22 @@ steps) on all networks at once:
 * SGD (momentum, Nesterov) and Adam update all networks with a handful of
   element-wise operations on one flat tensor holding every network's parameters
   (see :class:`_Arena`), with per-network learning rates spread over its elements;
-* at the end of each epoch each network's ``SklearnStopping`` applies scikit-learn's
-  rules (loss curve, ``n_iter_no_change``/``tol``, early stopping and its best
-  weights, learning-rate schedules); a network that stops leaves the stack.
+* at the end of each epoch each network's net records the epoch in its history and
+  runs its own rule callbacks (``_rules.py``: loss curve, validation, best weights,
+  learning-rate schedule, ``n_iter_no_change``/``tol`` and early stopping), exactly
+  as skorch's loop runs them in a plain fit; a network that stops leaves the stack.
 
-Only public torch operations are used (``torch.ops.aten.threshold_backward`` and
-friends are the kernels autograd runs for the hidden activations). Estimators that
-cannot train this way (L-BFGS, a user's own module other than ``MLPModule``, a loss
-defined outside this package, a GPU, ``warm_start``) are fitted alone, as ``fit``
-would. The nets of a stack make no torch optimizer (see ``deferred_optimizers``):
+Only public torch operations are used (the hidden activations' backward is
+``_fused``'s, which a plain fit runs too). Estimators that cannot train this way
+(L-BFGS, a user's own module or callbacks, a loss defined outside this package,
+multi-label targets, sparse input, a GPU, ``warm_start``) are fitted alone, as
+``fit`` would. The nets of a stack make no torch optimizer (see ``deferred_optimizers``):
 the stack has its own update, and a process's first torch optimizer costs seconds.
 """
 
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Sequence
 from contextlib import nullcontext
 from types import SimpleNamespace
@@ -52,8 +52,9 @@ from sklearn import config_context
 from ..losses import ACTIVATIONS, Loss
 from ..losses._custom import CustomLoss
 from ._base import BaseMLP, FitPlan, _cpu_threads, _same_loss
+from ._fused import _ACTIVATION_BACKWARD, _ACTIVATION_INPLACE
 from ._module import MLPModule
-from ._net import deferred_optimizers
+from ._net import deferred_optimizers, last_row
 
 
 class StackFailure(NamedTuple):
@@ -72,6 +73,8 @@ def can_stack(estimator) -> bool:
         isinstance(estimator, BaseMLP)
         and estimator.solver in ("sgd", "adam")
         and not estimator.warm_start
+        and _builtin_module(estimator.module)
+        and not estimator.callbacks
         and _is_cpu(estimator.device)
     )
 
@@ -134,6 +137,13 @@ def _defer(estimator):
 
 
 # -- what can be stacked ------------------------------------------------------------------
+def _builtin_module(module) -> bool:
+    """None (the built-in network) or an ``MLPModule``: the class, a partial of it
+    (other initialisations) or an instance."""
+    module = getattr(module, "func", module)  # functools.partial
+    return module is None or module is MLPModule or type(module) is MLPModule
+
+
 def _is_cpu(device) -> bool:
     try:
         return torch.device(device).type == "cpu"
@@ -151,11 +161,14 @@ def _builtin_loss(loss: Loss) -> bool:
 
 def _stackable_plan(estimator: BaseMLP, plan: FitPlan) -> bool:
     net = estimator.net_
+    X = plan.data.X
     return (
         type(net.module_) is MLPModule
         and _builtin_loss(estimator._loss)
-        and plan.data.X.layout == torch.strided
-        and plan.data.X.device.type == "cpu"
+        and net.n_labels == 1  # a multi-label objective is summed over labels
+        and isinstance(X, torch.Tensor)  # not sparse rows
+        and X.layout == torch.strided
+        and X.device.type == "cpu"
         and not plan.incremental
     )
 
@@ -192,31 +205,45 @@ def _loss_key(member: _Member) -> tuple:
 
 def _finish(member: _Member) -> BaseException | None:
     estimator, plan = member.estimator, member.plan
-    plan.monitor.validation = None  # do not keep the validation data in the model
     try:
         with config_context(skip_parameter_validation=True):
-            estimator._finish_fit(plan.monitor, plan.incremental)
+            estimator._finish_fit(plan.incremental)
     except Exception as exc:  # noqa: BLE001
         return exc
     return None
 
 
 # -- the stack ----------------------------------------------------------------------------
-_aten = torch.ops.aten
-# Derivatives of the hidden activations from their outputs: the kernels autograd
-# runs for these layers (and MLPPass too).
-_HIDDEN_BACKWARD = {
-    "identity": None,
-    "relu": lambda grad, out: _aten.threshold_backward.default(grad, out, 0),
-    "tanh": _aten.tanh_backward.default,
-    "logistic": _aten.sigmoid_backward.default,
-}
-_HIDDEN_FORWARD = {
-    "identity": None,
-    "relu": torch.relu_,
-    "tanh": torch.tanh_,
-    "logistic": torch.sigmoid_,
-}
+# The hidden activations and their derivatives from their outputs, as MLPPass runs
+# them in a plain fit (the backward updates a fresh product in place).
+_HIDDEN_BACKWARD = {**_ACTIVATION_BACKWARD, "identity": None}
+_HIDDEN_FORWARD = _ACTIVATION_INPLACE
+
+
+class _NetView:
+    """A stacked network's net as its rule callbacks see it: the net itself, but
+    with the stack's learning rate as its optimizer's (the net makes its own
+    optimizer only when something uses it after the stack, see
+    ``deferred_optimizers``)."""
+
+    def __init__(self, net, lr: float):
+        self.net = net
+        self.optimizer_ = SimpleNamespace(param_groups=[{"lr": lr}])
+
+    def __getattr__(self, name):
+        return getattr(self.net, name)
+
+    @property
+    def lr(self) -> float:
+        return self.optimizer_.param_groups[0]["lr"]
+
+
+def _notify(view: _NetView, method: str, **kwargs) -> None:
+    """skorch's ``NeuralNet.notify``: the net's own hook, then its callbacks."""
+    net = view.net
+    getattr(net, method)(view, **kwargs)
+    for _, callback in net.callbacks_:
+        getattr(callback, method)(view, **kwargs)
 
 
 class _Arena:
@@ -291,16 +318,32 @@ class _Arena:
             layer.bias.copy_(b[k, 0])
 
 
-class _LastEpoch:
-    """``history[-1, "train_loss"]`` for a stopping rule, without skorch's History."""
+class _BiasCorrections:
+    """Adam's ``1 - beta1^t`` and ``sqrt(1 - beta2^t)`` for step counts ``t``, in
+    float64 with Python's arithmetic (what a plain fit's step computes), looked up
+    per network."""
 
-    def __init__(self, loss: float):
-        self.loss = loss
+    def __init__(self, beta1: float, beta2: float):
+        self.beta1, self.beta2 = beta1, beta2
+        self.first = torch.zeros(0, dtype=torch.float64)
+        self.second_sqrt = torch.zeros(0, dtype=torch.float64)
 
-    def __getitem__(self, key):
-        if key != (-1, "train_loss"):
-            raise KeyError(key)
-        return self.loss
+    def extend(self, max_step: int) -> None:
+        """Cover step counts up to ``max_step``."""
+        n = self.first.numel()
+        if max_step < n:
+            return
+        steps = range(n, max_step + 1)
+        first = [1 - self.beta1**t for t in steps]
+        second = [(1 - self.beta2**t) ** 0.5 for t in steps]
+        self.first = torch.cat([self.first, torch.tensor(first, dtype=torch.float64)])
+        self.second_sqrt = torch.cat(
+            [self.second_sqrt, torch.tensor(second, dtype=torch.float64)]
+        )
+
+    def at(self, step: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The two corrections (float64) of each network's step count (int64)."""
+        return self.first.index_select(0, step), self.second_sqrt.index_select(0, step)
 
 
 class _LossGroup(NamedTuple):
@@ -356,6 +399,8 @@ class _Stack:
         self.any_alpha = bool((self.alpha > 0).any())
         self.weighted = any(m.plan.data.weight is not None for m in members)
         self.lr = self._column([self.lrs[i] for i in active])
+        # Adam's step size is computed in float64 (Python floats in a plain fit)
+        self.lr64 = torch.tensor([self.lrs[i] for i in active], dtype=torch.float64)
         self.momentum = self._column([float(m.estimator.momentum) for m in members])
         self.hyper = {}  # per-element vectors, by the mask of networks that step
         self.groups = self._loss_groups(active)
@@ -383,7 +428,14 @@ class _Stack:
         else:
             beta1, beta2 = self.betas
             part = 1.0 if mask is None else torch.tensor(mask, dtype=self.dtype)
-            values["taking_part"] = part
+            # step counts: one more for each network that takes part
+            values["taking_part"] = (
+                1 if mask is None else torch.tensor(mask, dtype=torch.int64)
+            )
+            lr64 = self.lr64  # (K,): zero where a network sits out
+            values["network_lr"] = (
+                lr64 if mask is None else torch.where(taking_part, lr64, 0.0)
+            )
             if mask is None:
                 values["lerp"], values["beta2"] = 1.0 - beta1, beta2
             else:
@@ -428,13 +480,13 @@ class _Stack:
         members = self.members
         K, B, dtype = len(members), self.batch_size, self.dtype
         self.lrs = [float(m.estimator.learning_rate_init) for m in members]
-        self.epoch_losses = [[] for _ in members]
         arena = _Arena(self.shapes, K)
         params = arena.gather([m.estimator.net_.module_ for m in members], dtype)
         if self.solver == "sgd":
             state = [torch.zeros_like(params)]  # momentum buffers
         else:  # step per network, first and second moments
-            state = [torch.zeros(K, dtype=dtype)]
+            state = [torch.zeros(K, dtype=torch.int64)]
+            self.corrections = _BiasCorrections(*self.betas)
             state += [torch.zeros_like(params), torch.zeros_like(params)]
         self._set_active(list(range(K)), params, state)
 
@@ -452,8 +504,11 @@ class _Stack:
         )
         n_batches = [math.ceil(n / B) for n in n_rows]
         nets = [m.estimator.net_ for m in members]
-        monitors = [m.plan.monitor for m in members]
+        self.net_views = views = [_NetView(net, lr) for net, lr in zip(nets, self.lrs)]
         generators = [net.get_params_for("iterator_train")["generator"] for net in nets]
+        for member, view in zip(members, views):  # skorch's partial_fit begins so
+            view.net.validation_set_ = member.plan.validation
+            _notify(view, "on_train_begin", X=member.plan.data, y=None)
 
         epoch = 0
         while self.active:
@@ -461,6 +516,8 @@ class _Stack:
             active = self.active
             k_now = len(active)
             nb = max(n_batches[i] for i in active)
+            if self.solver == "adam":
+                self.corrections.extend(epoch * max(n_batches))
             length = nb * B
             orders = []
             for i in active:
@@ -528,11 +585,14 @@ class _Stack:
             batch_losses = (sums + 0.5 * self.alpha * penalties) / normaliser
             batch_losses = torch.where(counts > 0, batch_losses.to(torch.float64), 0.0)
             epoch_losses = ((batch_losses * counts).sum(0) / counts.sum(0)).tolist()
+            batch_losses = batch_losses.T.tolist()  # (K, nb)
             stopped = []
             for position, i in enumerate(active):
+                last = n_batches[i] - 1
                 finished, error = self._end_epoch(
-                    i, position, epoch_losses[position], nets[i], monitors[i],
-                    members[i].plan.epochs, epoch,
+                    i, position, epoch_losses[position],
+                    (batch_losses[position][last], n_rows[i] - last * B),
+                    n_batches[i], epoch,
                 )  # fmt: skip
                 if finished:
                     errors[i] = error
@@ -618,56 +678,71 @@ class _Stack:
             )
             params.addcmul_(update, hyper["lr"], value=-1.0)
             return
+        # torch.optim.Adam's single-tensor update (as OptimizerStep runs it in a
+        # plain fit), with each network's step count and learning rate.
         step, exp_avg, exp_avg_sq = self.state
-        beta1, beta2 = self.betas
+        beta2 = self.betas[1]
         step.add_(hyper["taking_part"])
         exp_avg.lerp_(grads, hyper["lerp"])
         exp_avg_sq.mul_(hyper["beta2"]).addcmul_(grads, grads, value=1.0 - beta2)
-        bias_correction1 = 1.0 - torch.pow(beta1, step)
-        bias_correction2_sqrt = (1.0 - torch.pow(beta2, step)).sqrt_()
-        step_size = self.arena.spread(1.0 / bias_correction1)
-        denom = exp_avg_sq.sqrt().div_(self.arena.spread(bias_correction2_sqrt))
+        correction1, correction2_sqrt = self.corrections.at(step)
+        # -lr / (1 - beta1^t) in float64, as Python computes addcdiv_'s value
+        step_size = hyper["network_lr"].div(correction1).neg_().to(self.dtype)
+        divisor = self.arena.spread(correction2_sqrt.to(self.dtype))
+        denom = exp_avg_sq.sqrt().div_(divisor)
         denom.add_(self.epsilon)
-        params.addcmul_(exp_avg.div(denom).mul_(step_size), hyper["lr"], value=-1.0)
+        # addcdiv_(exp_avg, denom, value=-step_size): param + value * exp_avg / denom
+        params.add_(exp_avg.mul(self.arena.spread(step_size)).div_(denom))
 
     # -- the end of an epoch: scikit-learn's rules, per network --------------------------
     def _end_epoch(
-        self, i, position, loss, net, monitor, max_epochs, epoch
+        self, i, position, loss, last_batch, n_batches, epoch
     ) -> tuple[bool, BaseException | None]:
-        """Apply network ``i``'s stopping rule. Returns (finished, error)."""
-        # skorch's history gets the whole training at the end (_write_back).
-        self.epoch_losses[i].append(loss)
-        if monitor.validation is not None:  # the rule evaluates the module itself
-            self.arena.scatter(self.params, position, net.module_)
-        # The rule reads the loss and the module, and may set a new learning rate.
-        group = {"lr": self.lrs[i]}
-        view = SimpleNamespace(
-            history=_LastEpoch(loss),
-            module_=net.module_,
-            optimizer_=SimpleNamespace(param_groups=[group]),
-        )
+        """Record network ``i``'s epoch in its net's history and run its callbacks,
+        as skorch's loop does after an epoch of a plain fit. Returns (finished,
+        error)."""
+        member, view = self.members[i], self.net_views[i]
+        net, validation = view.net, member.plan.validation
+        kwargs = {"dataset_train": member.plan.data, "dataset_valid": validation}
         try:
-            monitor.on_epoch_end(view)
-        except KeyboardInterrupt:  # the rule stopped training
-            return True, None
+            _notify(view, "on_epoch_begin", **kwargs)
+            row = last_row(net.history)  # as Net.run_single_epoch records it
+            row["train_loss"] = loss
+            row["batches"].append(
+                {"train_loss": last_batch[0], "train_batch_size": last_batch[1]}
+            )
+            row["train_batch_count"] = n_batches
+            if validation is not None:  # the network's current weights, validated
+                self.arena.scatter(self.params, position, net.module_)
+                net.validate(validation)
+            _notify(view, "on_epoch_end", **kwargs)
+        except KeyboardInterrupt:  # a rule stopped training
+            return True, self._end_training(i)
         except Exception as exc:  # noqa: BLE001 - a diverged network
+            net.validation_set_ = None
             return True, exc
-        finally:
-            monitor.epoch_start = time.perf_counter()
-        if group["lr"] != self.lrs[i]:
-            self.lrs[i] = group["lr"]
-            self.lr[position] = group["lr"]
+        if view.lr != self.lrs[i]:  # a learning-rate schedule moved it
+            self.lrs[i] = view.lr
+            self.lr[position] = view.lr
+            self.lr64[position] = view.lr
             self.hyper = {}
-        return epoch >= max_epochs, None
+        if epoch >= member.plan.epochs:
+            return True, self._end_training(i)
+        return False, None
+
+    def _end_training(self, i) -> BaseException | None:
+        """skorch's end of ``partial_fit`` for network ``i``."""
+        member, view = self.members[i], self.net_views[i]
+        try:
+            _notify(view, "on_train_end", X=member.plan.data, y=None)
+        except Exception as exc:  # noqa: BLE001
+            return exc
+        finally:
+            view.net.validation_set_ = None  # do not keep the validation data
+        return None
 
     def _write_back(self, i, position, net) -> None:
-        """Copy network ``i``'s parameters, optimizer state and history into its
-        net."""
-        batches = math.ceil(len(self.members[i].plan.data) / self.batch_size)
-        for epoch, loss in enumerate(self.epoch_losses[i], start=len(net.history) + 1):
-            net.history.append(
-                {"epoch": epoch, "train_loss": loss, "train_batch_count": batches}
-            )
+        """Copy network ``i``'s parameters and optimizer state into its net."""
         arena = self.arena
         arena.scatter(self.params, position, net.module_)
         if self.solver == "sgd":
@@ -677,6 +752,7 @@ class _Stack:
                 states = [{"momentum_buffer": b} for b in buffers]
         else:
             step = torch.tensor(float(self.state[0][position]), dtype=torch.float32)
+            # (torch.optim.Adam's step state: a float32 scalar tensor)
             states = [
                 {"step": step.clone(), "exp_avg": m, "exp_avg_sq": v}
                 for m, v in zip(
