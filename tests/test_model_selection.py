@@ -5,11 +5,15 @@ Every comparison is with an independent reference: scikit-learn's own
 """
 
 import pickle
+import subprocess
+import sys
 import warnings
 from functools import partial
+from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 import sklearn
 from sklearn import model_selection as sk_model_selection
 from sklearn.base import clone
@@ -18,6 +22,7 @@ from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from skorch.callbacks import Callback
 
 from sklearn_losses import MLPClassifier, MLPRegressor
 from sklearn_losses._reference import EXPERIMENTS, PROBLEMS
@@ -193,6 +198,45 @@ def test_stack_equals_plain_fits(case):
         np.testing.assert_allclose(
             est.decision_function(X), plain.decision_function(X), rtol=0, atol=1e-8
         )
+        _assert_same_rules(est, plain)
+
+
+def _rows(net):
+    """The history rows without the epoch durations."""
+    return [{k: v for k, v in row.items() if k != "dur"} for row in net.history]
+
+
+def _assert_same_rules(est, plain):
+    """The same history rows and the same fitted state of every rule callback."""
+    ours, theirs = _rows(est.net_), _rows(plain.net_)
+    assert len(ours) == len(theirs)
+    for row, expected in zip(ours, theirs):
+        assert row.keys() == expected.keys()
+        for key, value in expected.items():
+            if key == "batches":
+                assert [b.keys() for b in row[key]] == [b.keys() for b in value]
+                for b, c in zip(row[key], value):
+                    np.testing.assert_allclose(list(b.values()), list(c.values()))
+            elif isinstance(value, float):
+                np.testing.assert_allclose(row[key], value, rtol=1e-9, err_msg=key)
+            else:
+                assert row[key] == value, key
+    stacked = dict(est.net_.callbacks_)
+    for name, rule in plain.net_.callbacks_:
+        if not name.startswith("sklearn_"):
+            continue
+        for attr, value in vars(rule).items():
+            if not attr.endswith("_") or attr in ("epoch_start_", "best_state_"):
+                continue
+            mine = getattr(stacked[name], attr)
+            if isinstance(value, (list, float)):
+                np.testing.assert_allclose(mine, value, rtol=1e-9, err_msg=attr)
+            else:
+                assert mine == value, (name, attr)
+    if plain.best_loss_ is None:  # early stopping
+        assert est.best_loss_ is None
+    else:
+        assert est.best_loss_ == pytest.approx(plain.best_loss_, rel=1e-9, abs=0)
 
 
 def test_stacked_estimator_continues_like_a_plain_fit():
@@ -274,6 +318,38 @@ def test_unstackable_candidates_fit_one_by_one(monkeypatch):
     _assert_same_search(ours, theirs)
 
 
+@pytest.mark.parametrize("case", ["multi-label", "sparse", "callbacks"])
+def test_fitted_alone_like_a_plain_fit(case):
+    # a multi-label objective (summed over labels), sparse rows and a user's
+    # callbacks train through the net's own loop, as fit does
+    X, y = _data()
+    estimator = MLPClassifier(
+        solver="sgd", hidden_layer_sizes=(5,), max_iter=4, random_state=0
+    )
+    if case == "multi-label":
+        y = np.column_stack([y, X[:, 0] > 0]).astype(int)
+    elif case == "sparse":
+        X = sp.csr_matrix(np.where(np.abs(X) > 1, X, 0.0))
+    else:
+        estimator.set_params(callbacks=[("epochs", _EpochCount())])
+    assert _stack.fit_stack([estimator], [(X, y)]) == [None]
+    assert "deferred_optimizer_state_" not in vars(estimator.net_)
+    plain = clone(estimator).fit(X, y)
+    np.testing.assert_array_equal(estimator.predict_proba(X), plain.predict_proba(X))
+    np.testing.assert_array_equal(estimator.loss_curve_, plain.loss_curve_)
+    if case == "callbacks":
+        assert dict(estimator.net_.callbacks_)["epochs"].epochs_ == 4
+
+
+class _EpochCount(Callback):
+    def initialize(self):
+        self.epochs_ = 0
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        self.epochs_ += 1
+
+
 def test_n_jobs_runs_several_stacks():
     X, y = _data()
     estimator = MLPClassifier(solver="sgd", max_iter=4, random_state=0)
@@ -318,6 +394,34 @@ def test_deferred_optimizer_is_made_on_first_use():
                 ours.state[p][key].numpy(), theirs.state[q][key].numpy(), atol=1e-10
             )
         assert float(ours.state[p]["step"]) == float(theirs.state[q]["step"])
+    # the optimizer is the net's as skorch registers it: set_params reaches it
+    for net in (model.net_, plain.net_):
+        net.set_params(optimizer__betas=(0.5, 0.6), lr=0.2)
+        assert net.optimizer_.param_groups[0]["betas"] == (0.5, 0.6)
+        assert net.optimizer_.param_groups[0]["lr"] == 0.2
+
+
+def test_stacked_search_makes_no_torch_optimizer():
+    # A process's first torch optimizer costs seconds; a stacked search needs none.
+    code = (
+        "import sys, warnings; warnings.simplefilter('ignore')\n"
+        "from sklearn.datasets import make_classification\n"
+        "from sklearn_losses import MLPClassifier\n"
+        "from sklearn_losses.model_selection import GridSearchCV\n"
+        "X, y = make_classification(60, random_state=0)\n"
+        "search = GridSearchCV(MLPClassifier(max_iter=2), {'loss': ['log_loss', "
+        "'hinge']}, cv=2).fit(X, y)\n"
+        "print('torch._dynamo' in sys.modules)\n"
+        "search.best_estimator_.partial_fit(X, y)\n"
+        "print('torch._dynamo' in sys.modules)\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=root,
+        check=True,
+    )  # fmt: skip
+    # none during the search; made (and imported) when training continues
+    assert result.stdout.split() == ["False", "True"]
 
 
 def test_metadata_routing_of_sample_weight():

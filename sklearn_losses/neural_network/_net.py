@@ -141,6 +141,14 @@ class _LastStepAccumulator(FirstStepAccumulator):
 _DEFER_OPTIMIZER = contextvars.ContextVar("defer_optimizer", default=False)
 
 
+class _PendingOptimizer(torch.optim.Optimizer):
+    """What a deferred net sets as its optimizer while skorch initialises it, so
+    that skorch registers the optimizer; removed at once, never used."""
+
+    def __init__(self):  # torch's __init__ makes a real optimizer: see above
+        pass
+
+
 @contextmanager
 def deferred_optimizers():
     """Nets initialised in this context make their optimizer on first use."""
@@ -189,22 +197,20 @@ class Net(NeuralNet):
 
     def initialize_optimizer(self, *args, **kwargs):
         if _DEFER_OPTIMIZER.get():
-            # No optimizer yet: __getattr__ makes it on first use and gives it this
-            # state (parameter index -> state dict, and "lr": where a schedule left
-            # the learning rate; a stack writes its own optimizer's state here).
+            # Set a stand-in, as skorch sets an optimizer here: skorch registers it
+            # as the net's optimizer (optimizer__* parameters, lr, set_params).
+            # Then take it away: __getattr__ makes the real one on first use and
+            # gives it this state (parameter index -> state dict, and "lr": where
+            # a schedule left the learning rate; a stack writes its state here).
+            self.optimizer_ = _PendingOptimizer()
+            del self.__dict__["optimizer_"]  # not delattr: the registration stays
             self.deferred_optimizer_state_ = {}
-            if "optimizer" not in self.prefixes_:
-                # The optimizer__* parameters stay valid (skorch lists a component's
-                # prefix when the component is first set; a copy, as skorch makes).
-                self.prefixes_ = [*self.prefixes_, "optimizer"]
             return self
         self.__dict__.pop("deferred_optimizer_state_", None)
         return super().initialize_optimizer(*args, **kwargs)
 
     def __getattr__(self, name):
-        # Only called for attributes not found: a deferred optimizer on first use,
-        # made by the public initialize_optimizer (our training step uses
-        # optimizer_ itself, not skorch's list of the net's optimizers).
+        # Only called for attributes not found: a deferred optimizer on first use.
         if name == "optimizer_" and "deferred_optimizer_state_" in self.__dict__:
             state = self.__dict__.pop("deferred_optimizer_state_")
             self.initialize_optimizer()
