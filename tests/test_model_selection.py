@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 import sklearn
+import torch
 from sklearn import model_selection as sk_model_selection
 from sklearn.base import clone
 from sklearn.datasets import load_diabetes, load_wine, make_classification
@@ -27,7 +28,8 @@ from skorch.callbacks import Callback
 from sklearn_losses import MLPClassifier, MLPRegressor
 from sklearn_losses._reference import EXPERIMENTS, PROBLEMS
 from sklearn_losses.model_selection import GridSearchCV, fit_seeds
-from sklearn_losses.neural_network import MLPModule, _stack
+from sklearn_losses.neural_network import MLPModule, _fused, _stack
+from sklearn_losses.neural_network._net import deferred_optimizers
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
@@ -472,3 +474,61 @@ def test_diverging_network_fails_alone():
     _assert_same_search(ours, theirs)
     scores = ours.cv_results_["mean_test_score"]
     assert np.isnan(scores[2]) and np.isfinite(scores[:2]).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize(
+    "solver", [dict(solver="sgd"), dict(solver="sgd", momentum=0.0),
+               dict(solver="sgd", nesterovs_momentum=False), dict(solver="adam")],
+    ids=["nesterov", "plain", "momentum", "adam"],
+)  # fmt: skip
+def test_stacked_update_is_torchs_optimizer_step(solver, dtype):
+    # The stack's SGD and Adam updates are torch's own single-tensor arithmetic,
+    # bit for bit, for each network with its own learning rate; a network that sits
+    # out a step (its fold has no batch left) keeps its parameters and state.
+    X, y = _data(n=40)
+    X = X.astype(dtype)
+    estimators = [
+        MLPClassifier(
+            hidden_layer_sizes=(5, 3), learning_rate_init=lr, random_state=seed,
+            **solver,
+        )
+        for seed, lr in enumerate([0.01, 0.003, 0.2])
+    ]  # fmt: skip
+    members = []
+    with deferred_optimizers():
+        for i, est in enumerate(estimators):
+            members.append(_stack._Member(i, est, est._prepare_fit(X, y)))
+    stack = _stack._Stack(members)
+    stack._start()
+    torch_dtype = stack.dtype
+    references = []
+    for est in estimators:
+        params = [p.detach().clone() for p in _fused.mlp_parameters(est.net_.module_)]
+        kwargs = {"lr": est.learning_rate_init, "foreach": False}
+        if est.solver == "sgd":
+            nesterov = est.nesterovs_momentum and est.momentum > 0
+            kwargs.update(momentum=est.momentum, nesterov=nesterov)
+            references.append((torch.optim.SGD(params, **kwargs), params))
+        else:
+            references.append((torch.optim.Adam(params, **kwargs), params))
+    generator = torch.Generator().manual_seed(0)
+    n_steps = 7
+    if stack.solver == "adam":
+        stack.corrections.extend(n_steps)
+    for step in range(n_steps):
+        mask = (True, False, True) if step in (2, 5) else None
+        grads = torch.randn(stack.params.shape, generator=generator, dtype=torch_dtype)
+        weights, biases = stack.arena.views(grads)
+        for k, (optimizer, params) in enumerate(references):
+            if mask is not None and not mask[k]:
+                for block in (*weights, *biases):
+                    block[k] = 0.0  # no rows: no gradient
+                continue
+            for param, grad in zip(params, stack.arena.network(grads, k)):
+                param.grad = grad
+            optimizer.step()
+        stack._update(grads, stack._hyperparameters(mask))
+    for k, (_, params) in enumerate(references):
+        for ours, theirs in zip(stack.arena.network(stack.params, k), params):
+            assert torch.equal(ours, theirs)

@@ -12,8 +12,8 @@ Each estimator is prepared by ``BaseMLP._prepare_fit`` (the first half of ``fit`
 validation, target encoding, the net built with its initialisation, the validation
 split, the tensors) and finished by ``BaseMLP._finish_fit``, the same code a plain
 fit runs, so the fitted estimators carry the same attributes. Between the two, the
-stack repeats the training step of ``Net`` (``MLPPass`` and the fused optimizer
-steps) on all networks at once:
+stack repeats the training step of ``Net`` (``MLPPass`` and ``OptimizerStep``) on all
+networks at once:
 
 * every epoch each network draws its own permutation of its rows with its own
   generator, as ``TensorBatches`` does; networks whose folds have different numbers
@@ -24,7 +24,10 @@ steps) on all networks at once:
   networks that use it;
 * SGD (momentum, Nesterov) and Adam update all networks with a handful of
   element-wise operations on one flat tensor holding every network's parameters
-  (see :class:`_Arena`), with per-network learning rates spread over its elements;
+  (see :class:`_Arena`), with per-network learning rates spread over its elements:
+  the arithmetic of torch's single-tensor SGD and Adam, operation for operation, as
+  ``OptimizerStep`` runs it in a plain fit (so the updates are the same to the bit;
+  the batched products may round differently from a plain fit's, by an ulp);
 * at the end of each epoch each network's net records the epoch in its history and
   runs its own rule callbacks (``_rules.py``: loss curve, validation, best weights,
   learning-rate schedule, ``n_iter_no_change``/``tol`` and early stopping), exactly
@@ -34,8 +37,11 @@ Only public torch operations are used (the hidden activations' backward is
 ``_fused``'s, which a plain fit runs too). Estimators that cannot train this way
 (L-BFGS, a user's own module or callbacks, a loss defined outside this package,
 multi-label targets, sparse input, a GPU, ``warm_start``) are fitted alone, as
-``fit`` would. The nets of a stack make no torch optimizer (see ``deferred_optimizers``):
-the stack has its own update, and a process's first torch optimizer costs seconds.
+``fit`` would. The nets of a stack make no torch optimizer (see
+``deferred_optimizers``): the stack has its own update, and a process's first torch
+optimizer costs seconds. A stacked net makes its optimizer when first used (warm
+start, ``partial_fit``, persistence), with the stack's state (momentum buffers,
+Adam's moments and step count, the learning rate a schedule left).
 """
 
 from __future__ import annotations
@@ -476,12 +482,14 @@ class _Stack:
         return torch.cat(blocks)
 
     # -- training --------------------------------------------------------------------------
-    def _train(self, errors) -> None:
+    def _start(self) -> None:
+        """Every network active, with its initial parameters and a fresh optimizer
+        state."""
         members = self.members
-        K, B, dtype = len(members), self.batch_size, self.dtype
+        K = len(members)
         self.lrs = [float(m.estimator.learning_rate_init) for m in members]
         arena = _Arena(self.shapes, K)
-        params = arena.gather([m.estimator.net_.module_ for m in members], dtype)
+        params = arena.gather([m.estimator.net_.module_ for m in members], self.dtype)
         if self.solver == "sgd":
             state = [torch.zeros_like(params)]  # momentum buffers
         else:  # step per network, first and second moments
@@ -489,6 +497,11 @@ class _Stack:
             self.corrections = _BiasCorrections(*self.betas)
             state += [torch.zeros_like(params), torch.zeros_like(params)]
         self._set_active(list(range(K)), params, state)
+
+    def _train(self, errors) -> None:
+        members = self.members
+        B, dtype = self.batch_size, self.dtype
+        self._start()
 
         # Data: each network's rows, padded to one length with rows of weight zero.
         datasets = [m.plan.data for m in members]
@@ -518,6 +531,13 @@ class _Stack:
             nb = max(n_batches[i] for i in active)
             if self.solver == "adam":
                 self.corrections.extend(epoch * max(n_batches))
+            for i in active:  # a new history row, the epoch's timers started
+                member = members[i]
+                _notify(
+                    self.net_views[i], "on_epoch_begin",
+                    dataset_train=member.plan.data,
+                    dataset_valid=member.plan.validation,
+                )  # fmt: skip
             length = nb * B
             orders = []
             for i in active:
@@ -698,14 +718,13 @@ class _Stack:
     def _end_epoch(
         self, i, position, loss, last_batch, n_batches, epoch
     ) -> tuple[bool, BaseException | None]:
-        """Record network ``i``'s epoch in its net's history and run its callbacks,
-        as skorch's loop does after an epoch of a plain fit. Returns (finished,
-        error)."""
+        """Record network ``i``'s epoch in its net's history (begun at the start
+        of the epoch), validate and run its callbacks, as skorch's loop does after
+        an epoch of a plain fit. Returns (finished, error)."""
         member, view = self.members[i], self.net_views[i]
         net, validation = view.net, member.plan.validation
         kwargs = {"dataset_train": member.plan.data, "dataset_valid": validation}
         try:
-            _notify(view, "on_epoch_begin", **kwargs)
             row = last_row(net.history)  # as Net.run_single_epoch records it
             row["train_loss"] = loss
             row["batches"].append(
