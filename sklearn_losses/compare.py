@@ -261,10 +261,18 @@ class LossComparison:
             for name, s in scores.items()
             if name not in finite
         }
-        # stable sort: equal means keep the order in which the losses were given
-        self.ranking = sorted(finite, key=lambda name: -means[name]) + list(
-            self.nan_scores
-        )
+        # losses with the same per-fold scores sit together, under the first of
+        # them; otherwise equal means keep the order in which they were given
+        group = {}
+        for position, name in enumerate(finite):
+            twin = next(
+                (o for o in finite[:position] if _same_scores(scores[o], scores[name])),
+                None,
+            )
+            group[name] = position if twin is None else group[twin]
+        self.ranking = sorted(
+            finite, key=lambda name: (-means[name], group[name])
+        ) + list(self.nan_scores)
         self.best_loss_ = self.ranking[0] if finite else None
         self.comparison = {}
         best = self.best_loss_
@@ -658,10 +666,15 @@ def _epochs(estimators) -> np.ndarray | None:
 
 
 def _max_iter_note(name, estimators, epochs) -> str | None:
-    max_iter = getattr(_final_estimator(estimators[0]), "max_iter", None)
-    if epochs is None or not isinstance(max_iter, Integral):
+    finals = [_final_estimator(e) for e in estimators]
+    max_iter = getattr(finals[0], "max_iter", None)
+    if all(hasattr(f, "reached_max_iter_") for f in finals):
+        reached = sum(bool(f.reached_max_iter_) for f in finals)
+        max_iter = finals[0].estimator.max_iter
+    elif epochs is None or not isinstance(max_iter, Integral):
         return None
-    reached = int(np.sum(epochs >= max_iter))
+    else:
+        reached = int(np.sum(epochs >= max_iter))
     if not reached:
         return None
     return (
