@@ -157,6 +157,16 @@ def _parser() -> argparse.ArgumentParser:
         ),
     )
     data.add_argument(
+        "--class-weight",
+        choices=("auto", "balanced", "none"),
+        default="auto",
+        help=(
+            "auto: weigh the rows so that every class counts alike (scikit-learn's "
+            "'balanced') when the classes are imbalanced and the metric is the "
+            "default; balanced: always; none: never"
+        ),
+    )
+    data.add_argument(
         "--losses",
         type=_loss_list,
         default="auto",
@@ -326,6 +336,15 @@ def _run_csv(args, parser) -> int:
         ]
     )
     _log(args, f"target {args.target!r} as {task}; {_TRAINING.format(args=args)}.")
+    fit_params = {}
+    if task == "classification" and _balance(args, table.y):
+        from sklearn.utils.class_weight import compute_sample_weight
+
+        fit_params["model__sample_weight"] = compute_sample_weight("balanced", table.y)
+        print(
+            "Rows weighted so that every class counts alike (--class-weight "
+            f"{args.class_weight})."
+        )
     start = time.perf_counter()
     try:
         result = compare_losses(
@@ -338,7 +357,7 @@ def _run_csv(args, parser) -> int:
             n_repeats=args.repeats,
             n_jobs=args.n_jobs,
             random_state=args.random_state,
-            return_estimator=False,
+            fit_params=fit_params,
             verbose=0 if args.quiet else 1,
         )
     except ValueError as exc:
@@ -371,6 +390,7 @@ def _run_csv(args, parser) -> int:
                 validation_fraction=_VALIDATION_FRACTION,
                 patience=args.patience,
                 seed=args.random_state,
+                sample_weight=fit_params.get("model__sample_weight"),
             )
         notes = {
             name: " (standardised target)"
@@ -418,6 +438,16 @@ def _run_csv(args, parser) -> int:
     )
     print("Wrote " + ", ".join(str(p) for p in written))
     return 0 if result.ranking else 1
+
+
+def _balance(args, y) -> bool:
+    """Whether to weigh the classes alike (see --class-weight)."""
+    if args.class_weight != "auto":
+        return args.class_weight == "balanced"
+    from .compare import _imbalance_note
+
+    task = "binary" if len(set(y.tolist())) == 2 else "multiclass"
+    return args.metric is None and _imbalance_note(y, task) is not None
 
 
 def _write_table(result, path: Path) -> Path:

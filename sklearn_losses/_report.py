@@ -19,7 +19,17 @@ from .compare import LossComparison
 
 
 def curves(
-    model, preprocess, X, y, *, loss, scale_target, validation_fraction, patience, seed
+    model,
+    preprocess,
+    X,
+    y,
+    *,
+    loss,
+    scale_target,
+    validation_fraction,
+    patience,
+    seed,
+    sample_weight=None,
 ):
     """Learning curves of one loss: train and validation, loss and score, per epoch.
 
@@ -48,6 +58,8 @@ def curves(
         Epochs without a better validation score before training stops.
     seed : int
         Seed of the split.
+    sample_weight : array-like of shape (n_samples,), default=None
+        Row weights, for training and for the validation loss and score.
 
     Returns
     -------
@@ -57,8 +69,14 @@ def curves(
     """
     y = np.asarray(y)
     stratify = y if is_classifier(model) else None
-    X_train, X_val, y_train, y_val = train_test_split(
-        X, y, test_size=validation_fraction, random_state=seed, stratify=stratify
+    weights = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight)
+    X_train, X_val, y_train, y_val, w_train, w_val = train_test_split(
+        X,
+        y,
+        weights,
+        test_size=validation_fraction,
+        random_state=seed,
+        stratify=stratify,
     )
     preprocess = clone(preprocess).fit(X_train, y_train)
     X_train, X_val = preprocess.transform(X_train), preprocess.transform(X_val)
@@ -74,9 +92,19 @@ def curves(
         held_out = clone(model).set_params(
             early_stopping=True, n_iter_no_change=patience
         )
-        held_out.fit(X_train, y_train, validation_data=(X_val, y_val))
+        held_out.fit(
+            X_train,
+            y_train,
+            sample_weight=w_train,
+            validation_data=(X_val, y_val, w_val),
+        )
         seen = clone(model).set_params(early_stopping=False, max_iter=held_out.n_iter_)
-        seen.fit(X_train, y_train, validation_data=(X_train, y_train))
+        seen.fit(
+            X_train,
+            y_train,
+            sample_weight=w_train,
+            validation_data=(X_train, y_train, w_train),
+        )
     return {
         "train_loss": list(seen.validation_loss_curve_),
         "validation_loss": list(held_out.validation_loss_curve_),

@@ -976,8 +976,10 @@ def compare_losses(
     baseline = {}
     label, dummy = _dummy(estimator)
     if dummy is not None:
+        # a step's routed parameters (model__sample_weight) mean nothing to it
+        weights = {k: v for k, v in fit_params.items() if k == "sample_weight"}
         results, error, _ = _cross_validate(
-            dummy, X, y, splits, scorers, fit_params, None, return_train_score
+            dummy, X, y, splits, scorers, weights, None, return_train_score
         )
         if error is None:
             results.pop("estimator")
