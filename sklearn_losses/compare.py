@@ -240,8 +240,9 @@ class LossComparison:
                 if scores is None:
                     continue
                 label = metric if split == "test" else f"train_{metric}"
-                row[f"{label}_mean"] = float(np.mean(scores))
-                row[f"{label}_std"] = float(np.std(scores))
+                with np.errstate(invalid="ignore"):  # NaN or infinite scores
+                    row[f"{label}_mean"] = float(np.mean(scores))
+                    row[f"{label}_std"] = float(np.std(scores))
         row["fit_time_mean"] = float(np.mean(res["fit_time"]))
         if "n_iter" in res:
             row["epochs_mean"] = float(np.mean(res["n_iter"]))
