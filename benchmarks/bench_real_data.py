@@ -191,6 +191,7 @@ def run_command(dataset: Dataset, path: Path, out: Path, extra: list[str]):
         "--output",
         str(out),
         "--quiet",
+        "--no-plots",  # the figures are not what this measures
         *dataset.options,
         *extra,
     ]

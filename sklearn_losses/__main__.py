@@ -43,6 +43,11 @@ def _at_least(minimum: int):
     return parse
 
 
+def _patience(text: str):
+    """An argparse type: "auto" or a positive number of epochs."""
+    return "auto" if text == "auto" else _at_least(1)(text)
+
+
 def _hidden_sizes(text: str) -> tuple[int, ...]:
     """An argparse type: comma-separated positive layer sizes."""
     parts = [part.strip() for part in text.split(",")]
@@ -209,15 +214,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     data.add_argument(
         "--patience",
-        type=_at_least(1),
-        default=100,
+        type=_patience,
+        default="auto",
         help=(
             "epochs without a better validation score before the run that chooses "
-            "the number of epochs stops (default 100)"
+            "the number of epochs stops (default auto: 200 optimizer steps, at "
+            "least 10 epochs)"
         ),
-    )
-    data.add_argument(
-        "--random-state", type=int, default=0, help="seed of the folds and the models"
     )
     return parser
 
@@ -294,10 +297,19 @@ def _network(args, task: str):
 _TRAINING = (
     "the number of epochs of each loss is chosen on each training fold: "
     f"{_VALIDATION_FRACTION:.0%} of it held out, early stopping with a patience of "
-    "{args.patience} epochs (at most {args.max_iter}), the epoch of the "
+    "{patience} (at most {args.max_iter} epochs), the epoch of the "
     "lowest validation loss kept, then the network trained again on the whole fold "
     "for that many epochs"
 )
+
+
+def _training(args) -> str:
+    patience = (
+        "200 optimizer steps (at least 10 epochs)"
+        if args.patience == "auto"
+        else f"{args.patience} epochs"
+    )
+    return _TRAINING.format(args=args, patience=patience)
 
 
 def _run_csv(args, parser) -> int:
@@ -335,7 +347,7 @@ def _run_csv(args, parser) -> int:
             ("model", trained),
         ]
     )
-    _log(args, f"target {args.target!r} as {task}; {_TRAINING.format(args=args)}.")
+    _log(args, f"target {args.target!r} as {task}; {_training(args)}.")
     fit_params = {}
     if task == "classification" and _balance(args, table.y):
         from sklearn.utils.class_weight import compute_sample_weight
@@ -421,7 +433,7 @@ def _run_csv(args, parser) -> int:
         f"Target `{args.target}`: {table.task_reason}",
         *[f"Note: {note}" for note in table.notes],
         f"Model: {type(model).__name__}(hidden_layer_sizes={args.hidden}), Adam; "
-        + _TRAINING.format(args=args)
+        + _training(args)
         + "; the column 'epochs' is the mean number of epochs chosen",
         f"Ranked by {result.rank_by} over {result.n_splits} cross-validation fits; "
         f"wall time {wall:.0f} s",

@@ -12,7 +12,9 @@ loss in a comparison is trained to its own best length.
 
 from __future__ import annotations
 
+import math
 import warnings
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, MetaEstimatorMixin, clone, is_classifier
@@ -20,6 +22,35 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
+
+#: patience="auto" waits for this many optimizer steps, and at least as many epochs
+_PATIENCE_STEPS = 200
+_MIN_PATIENCE_EPOCHS = 10
+
+
+def patience_epochs(estimator, n_rows: int, patience="auto") -> int:
+    """Patience in epochs: ``patience`` itself, or for "auto" 200 steps' worth.
+
+    Parameters
+    ----------
+    estimator : MLPRegressor or MLPClassifier
+        The network (its ``batch_size`` gives the steps per epoch).
+    n_rows : int
+        Rows it trains on.
+    patience : int or "auto", default="auto"
+        The patience asked for.
+
+    Returns
+    -------
+    epochs : int
+        At least 10, and enough epochs for 200 optimizer steps.
+    """
+    if isinstance(patience, Integral):
+        return int(patience)
+    batch = estimator.get_params().get("batch_size", "auto")
+    batch = min(200, n_rows) if batch == "auto" else min(int(batch), n_rows)
+    steps_per_epoch = math.ceil(n_rows / max(batch, 1))
+    return max(_MIN_PATIENCE_EPOCHS, math.ceil(_PATIENCE_STEPS / steps_per_epoch))
 
 
 def _inner_has(method: str):
@@ -44,8 +75,10 @@ class EpochsFromValidation(MetaEstimatorMixin, BaseEstimator):
         The network to train; its ``max_iter`` bounds the first fit.
     validation_fraction : float, default=0.2
         Share of the rows held out to choose the number of epochs.
-    patience : int, default=100
+    patience : int or "auto", default="auto"
         Epochs without a better validation score before the first fit stops.
+        "auto" waits for at least 200 optimizer steps and 10 epochs: 200 epochs on a
+        table that fits in one mini-batch, 10 on one of 4,000 rows in batches of 200.
 
     Attributes
     ----------
@@ -57,6 +90,8 @@ class EpochsFromValidation(MetaEstimatorMixin, BaseEstimator):
         The network trained on the rest while watching the held-out rows; its
         ``loss_curve_``, ``validation_loss_curve_`` and ``validation_scores_`` are
         the learning curves.
+    patience_ : int
+        The patience used, in epochs.
     reached_max_iter_ : bool
         Whether the first fit ran to ``max_iter`` without stopping: the loss might
         have improved further.
@@ -77,7 +112,7 @@ class EpochsFromValidation(MetaEstimatorMixin, BaseEstimator):
     True
     """
 
-    def __init__(self, estimator, *, validation_fraction: float = 0.2, patience=100):
+    def __init__(self, estimator, *, validation_fraction: float = 0.2, patience="auto"):
         self.estimator = estimator
         self.validation_fraction = validation_fraction
         self.patience = patience
@@ -115,10 +150,11 @@ class EpochsFromValidation(MetaEstimatorMixin, BaseEstimator):
                 *arrays, test_size=self.validation_fraction, random_state=seed
             )
         X_train, X_val, y_train, y_val = parts[:4]
+        patience = patience_epochs(self.estimator, len(y_train), self.patience)
         weights = {} if sample_weight is None else {"sample_weight": parts[4]}
         validation = (X_val, y_val) if not weights else (X_val, y_val, parts[5])
         first = clone(self.estimator).set_params(
-            early_stopping=True, n_iter_no_change=self.patience
+            early_stopping=True, n_iter_no_change=patience
         )
         first.fit(X_train, y_train, validation_data=validation, **weights)
         losses = np.asarray(first.validation_loss_curve_, dtype=float)
@@ -127,7 +163,7 @@ class EpochsFromValidation(MetaEstimatorMixin, BaseEstimator):
         self.reached_max_iter_ = first.n_iter_ >= first.max_iter
         self.validation_estimator_ = first
         final = clone(self.estimator).set_params(
-            early_stopping=False, max_iter=self.n_iter_, n_iter_no_change=self.patience
+            early_stopping=False, max_iter=self.n_iter_, n_iter_no_change=patience
         )
         with warnings.catch_warnings():
             # stopping at the chosen epoch is the point, not a failure to converge
@@ -138,6 +174,7 @@ class EpochsFromValidation(MetaEstimatorMixin, BaseEstimator):
                 **({} if sample_weight is None else {"sample_weight": sample_weight}),
             )
         self.estimator_ = final
+        self.patience_ = patience
         if hasattr(final, "classes_"):
             self.classes_ = final.classes_
         return self

@@ -15,6 +15,7 @@ from sklearn.base import clone, is_classifier
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
+from ._epochs import patience_epochs
 from .compare import LossComparison
 
 
@@ -54,8 +55,9 @@ def curves(
         Whether to standardise the target (the comparison's choice for the loss).
     validation_fraction : float
         Share of the rows held out for validation.
-    patience : int
-        Epochs without a better validation score before training stops.
+    patience : int or "auto"
+        Epochs without a better validation score before training stops (see
+        :func:`._epochs.patience_epochs`).
     seed : int
         Seed of the split.
     sample_weight : array-like of shape (n_samples,), default=None
@@ -89,6 +91,7 @@ def curves(
     model = clone(model).set_params(loss=loss)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        patience = patience_epochs(model, len(y_train), patience)
         held_out = clone(model).set_params(
             early_stopping=True, n_iter_no_change=patience
         )
