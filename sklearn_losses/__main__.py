@@ -222,6 +222,9 @@ def _parser() -> argparse.ArgumentParser:
             "least 10 epochs)"
         ),
     )
+    data.add_argument(
+        "--random-state", type=int, default=0, help="seed of the folds and the models"
+    )
     return parser
 
 
