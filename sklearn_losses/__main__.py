@@ -324,6 +324,13 @@ def _run_csv(args, parser) -> int:
     if not args.target:
         parser.error("--csv needs --target COLUMN.")
     try:
+        import pandas  # noqa: F401
+    except ImportError:
+        parser.error(
+            "--csv reads the file with pandas, which is not installed: "
+            "pip install 'sklearn-losses[cli]'."
+        )
+    try:
         table = read_table(
             args.csv,
             args.target,
