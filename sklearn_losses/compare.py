@@ -1,9 +1,11 @@
 """Compare losses on a dataset: cross-validation, ranking and paired statistics.
 
-:func:`compare_losses` cross-validates one estimator once per candidate loss, on the
-same folds, and returns a :class:`LossComparison`: a table of scores (mean and spread
-over the folds) and fit times, the ranking by a chosen metric, and a paired test of
-every loss against the best one.
+:func:`compare_losses` runs scikit-learn's :func:`~sklearn.model_selection.cross_validate`
+once per distinct candidate loss, on the same folds, and returns a
+:class:`LossComparison`: a table of scores (mean and spread over the folds), epochs and
+fit times, the ranking by a chosen metric, a paired test of every loss against the best
+one, and a dummy model's scores as the floor. Which losses are the same model and which
+see a standardised target is decided in :mod:`._loss_rules`.
 
 The paired test is the corrected resampled t-test of Nadeau and Bengio (2003,
 "Inference for the Generalization Error", Machine Learning 52). With ``J`` fits
