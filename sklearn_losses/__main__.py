@@ -363,7 +363,7 @@ def _run_csv(args, parser) -> int:
             ("model", trained),
         ]
     )
-    _log(args, f"target {args.target!r} as {task}; {_training(args)}.")
+    print(f"Training: {_training(args)}.")
     fit_params = {}
     if task == "classification" and _balance(args, table.y):
         from sklearn.utils.class_weight import compute_sample_weight

@@ -200,7 +200,8 @@ def test_csv_command_regression(tmp_path, capsys):
     )  # fmt: skip
     assert status == 0
     out, err = capsys.readouterr()
-    assert "target 'price' as regression" in err
+    assert "Target 'price': regression: numbers with a fractional part" in out
+    assert "Training: the number of epochs" in out
     assert "neg_mean_absolute_error" in out
     assert "skipped poisson" in out  # negative prices: reported, not a crash
     assert "Best loss:" in out
