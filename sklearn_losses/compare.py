@@ -193,8 +193,8 @@ class LossComparison:
     >>> result.ranking
     ['squared_error', 'huber']
     >>> row = result.table[0]
-    >>> row["loss"], round(row["r2_mean"], 3)
-    ('squared_error', 1.0)
+    >>> row["loss"], round(row["r2_mean"], 2)
+    ('squared_error', 0.99)
     >>> result.baseline_table[0]["loss"], round(result.baseline_table[0]["r2_mean"], 1)
     ('dummy (mean)', -0.0)
     """
