@@ -306,7 +306,7 @@ def _network(args, task: str):
 _TRAINING = (
     "the number of epochs of each loss is chosen on each training fold: "
     f"{_VALIDATION_FRACTION:.0%} of it held out, early stopping with a patience of "
-    "{patience} (at most {args.max_iter} epochs), the epoch of the "
+    "{patience}, at most {args.max_iter} epochs in all; the epoch of the "
     "lowest validation loss kept, then the network trained again on the whole fold "
     "for that many epochs"
 )
