@@ -170,6 +170,7 @@ class BaseMLP(BaseEstimator):
         if sp.issparse(X):
             X = X.toarray()
         sample_weight = self._check_sample_weight(sample_weight, X)
+        sample_weight = self._weight_classes(y, sample_weight, incremental)
         task = self._target_task(y)
         y = self._encode_targets(y)
 
@@ -363,8 +364,10 @@ class BaseMLP(BaseEstimator):
         )
         if sp.issparse(X_val):
             X_val = X_val.toarray()
-        y_val = self._encode_targets(self._check_validation_targets(y_val, X_val))
+        y_val = self._check_validation_targets(y_val, X_val)
         w_val = self._check_sample_weight(w_val[0] if w_val else None, X_val)
+        w_val = self._weight_validation_classes(y_val, w_val)
+        y_val = self._encode_targets(y_val)
         return self._validation_set(X_val, y_val, w_val, task, loss, dtype, device)
 
     def _validation_set(self, X_val, y_val, w_val, task, loss, dtype, device):
@@ -441,6 +444,14 @@ class BaseMLP(BaseEstimator):
         return _check_sample_weight(
             sample_weight, X, dtype=X.dtype, ensure_non_negative=True
         )
+
+    def _weight_classes(self, y, sample_weight, incremental):
+        """``sample_weight`` times the class weights of ``y`` (the classifier's)."""
+        return sample_weight
+
+    def _weight_validation_classes(self, y, sample_weight):
+        """The same for ``validation_data``, with the training set's class weights."""
+        return sample_weight
 
     @staticmethod
     def _to_tensor(array: np.ndarray, dtype, device) -> torch.Tensor:

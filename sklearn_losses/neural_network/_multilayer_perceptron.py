@@ -6,6 +6,8 @@ import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
@@ -337,6 +339,17 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         ``"sparse_categorical_crossentropy"``, ``"kld"``...), a loss object
         (``LogLoss(label_smoothing=0.1)``) or a torch function ``f(y_pred, y_true)``
         receiving probabilities and one-hot targets.
+    class_weight : dict, list of dict or "balanced", default=None
+        Weights of the classes, as scikit-learn's linear models and trees take them:
+        ``{{class_label: weight}}`` (classes left out weigh one); for a multi-label
+        indicator ``y``, a list of such dicts, one per label column (keys 0 and 1);
+        ``"balanced"`` weighs each class by ``n_samples / (n_classes *
+        np.bincount(y))``, computed on the ``y`` given to ``fit`` (per column for
+        multi-label ``y``, the columns' weights multiplied). The weights multiply
+        ``sample_weight`` (so ``class_weight=cw`` trains the same network as
+        ``sample_weight=compute_sample_weight(cw, y)``), for every loss, and weigh
+        the validation score and loss of early stopping and ``validation_data``
+        the same way. ``"balanced"`` is not supported by ``partial_fit``.
 
     Attributes
     ----------
@@ -359,7 +372,19 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     False
     >>> bool(clf.score(X, y) > 0.9)
     True
+
+    With ``class_weight="balanced"``, errors on a rare class cost as much in total
+    as errors on a frequent one:
+
+    >>> X, y = make_classification(n_samples=300, weights=[0.9], random_state=0)
+    >>> clf = MLPClassifier(class_weight="balanced", max_iter=300, random_state=0)
+    >>> clf = clf.fit(X, y)
     """
+
+    _parameter_constraints: dict = {
+        **BaseMLP._parameter_constraints,
+        "class_weight": [dict, list, StrOptions({"balanced"}), None],
+    }
 
     def __init__(
         self,
@@ -388,6 +413,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         n_iter_no_change=10,
         max_fun=15000,
         loss="log_loss",
+        class_weight=None,
         device="cpu",
         module=None,
     ):
@@ -415,6 +441,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
         self.loss = loss
+        self.class_weight = class_weight
         self.device = device
         self.module = module
 
@@ -596,6 +623,76 @@ default=None
                     f"{self.classes_}. 'y' has {classes}."
                 )
         return X, y
+
+    def _weight_classes(self, y, sample_weight, incremental):
+        if self.class_weight is None:
+            return sample_weight
+        if incremental:
+            if self.class_weight == "balanced":
+                raise ValueError(
+                    "class_weight 'balanced' is not supported for partial_fit. In "
+                    "order to use 'balanced' weights, use compute_class_weight("
+                    "'balanced', classes=classes, y=y). In place of y you can use a "
+                    "large enough sample of the full training set target to properly "
+                    "estimate the class frequency distributions. Pass the resulting "
+                    "weights as the class_weight parameter."
+                )
+            multilabel = self._label_binarizer.y_type_.startswith("multilabel")
+            self._class_weight_tables = self._weight_tables(
+                y, [0, 1] if multilabel else self.classes_
+            )
+            class_weight = self._weights_from_tables(y)
+        else:
+            self._class_weight_tables = self._weight_tables(y)
+            # scikit-learn's own function, so that class_weight=cw is
+            # sample_weight=compute_sample_weight(cw, y) bit for bit.
+            class_weight = compute_sample_weight(self.class_weight, y)
+        return (sample_weight * class_weight).astype(sample_weight.dtype, copy=False)
+
+    def _weight_validation_classes(self, y, sample_weight):
+        if self.class_weight is None:
+            return sample_weight
+        class_weight = self._weights_from_tables(y)
+        return (sample_weight * class_weight).astype(sample_weight.dtype, copy=False)
+
+    def _weight_tables(self, y, classes=None) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each target column's classes and their weights, from the training ``y``."""
+        columns = y.reshape(len(y), -1).T
+        if len(columns) > 1 and not (
+            self.class_weight == "balanced"
+            or (
+                isinstance(self.class_weight, list)
+                and len(self.class_weight) == len(columns)
+            )
+        ):
+            raise ValueError(
+                f"For multi-label targets, class_weight must be 'balanced' or a list "
+                f"of {len(columns)} dicts, one per label column (keys 0 and 1), got "
+                f"{self.class_weight!r}."
+            )
+        tables = []
+        for k, column in enumerate(columns):
+            column_classes = np.unique(column) if classes is None else classes
+            weights = self.class_weight
+            if weights != "balanced" and len(columns) > 1:
+                weights = weights[k]
+            tables.append(
+                (
+                    np.asarray(column_classes),
+                    compute_class_weight(weights, classes=column_classes, y=column),
+                )
+            )
+        return tables
+
+    def _weights_from_tables(self, y) -> np.ndarray:
+        """Class weights of ``y``'s samples; classes unseen in training weigh one."""
+        columns = y.reshape(len(y), -1).T
+        weights = []
+        for (classes, class_weights), column in zip(self._class_weight_tables, columns):
+            index = np.searchsorted(classes, column).clip(max=len(classes) - 1)
+            known = classes[index] == column
+            weights.append(np.where(known, class_weights[index], 1.0))
+        return np.prod(weights, axis=0, dtype=np.float64)
 
     def _target_task(self, y):
         if self._label_binarizer.y_type_.startswith("multilabel"):
