@@ -36,6 +36,7 @@ from .losses import (
     AbsoluteError,
     BinaryFocal,
     CategoricalHinge,
+    GaussianNLL,
     Hinge,
     Huber,
     KLDivergence,
@@ -57,6 +58,7 @@ __all__ = [
     "categorical_crossentropy",
     "categorical_focal_crossentropy",
     "categorical_hinge",
+    "gaussian_nll",
     "hinge",
     "hinge_loss",
     "huber",
@@ -349,7 +351,7 @@ def mean_pinball_loss(
     y_pred: ArrayLike,
     *,
     sample_weight: ArrayLike | None = None,
-    alpha: float = 0.5,
+    alpha: float | ArrayLike = 0.5,
 ) -> float:
     """Mean pinball loss of the ``alpha`` quantile, the metric of the ``quantile`` loss.
 
@@ -357,11 +359,16 @@ def mean_pinball_loss(
     No clipping. Equals :func:`sklearn.metrics.mean_pinball_loss`; ``alpha=0.5`` is
     half the absolute error. Alias: ``quantile_loss``.
 
+    With several levels (``alpha=[0.05, 0.5, 0.95]``), ``y_pred`` holds one column
+    per level, as ``predict_quantiles`` returns it (``(n_samples, n_levels)``, or
+    ``(n_samples, n_outputs, n_levels)``), and the result is the mean over levels of
+    each level's mean pinball loss.
+
     Parameters
     ----------
     %REGRESSION_PARAMETERS%
-    alpha : float, default=0.5
-        The quantile, in (0, 1).
+    alpha : float or array-like of float, default=0.5
+        The quantile, in (0, 1), or several strictly increasing levels.
 
     Returns
     -------
@@ -378,6 +385,53 @@ def mean_pinball_loss(
     0.333333
     """
     return _evaluate(Quantile(alpha=alpha), y_true, y_pred, sample_weight)
+
+
+def gaussian_nll(
+    y_true: ArrayLike,
+    y_pred: tuple[ArrayLike, ArrayLike],
+    *,
+    sample_weight: ArrayLike | None = None,
+    eps: float = 1e-6,
+) -> float:
+    """Mean Gaussian negative log-likelihood, the metric of the ``gaussian_nll`` loss.
+
+    Per element ``0.5 log(2 pi) + log(std) + (y_true - mean)**2 / (2 std**2)``,
+    that is ``-scipy.stats.norm.logpdf(y_true, mean, std)`` (the constant included),
+    averaged over outputs, then over samples. The variance ``std**2`` is clipped
+    below at ``eps``, as torch's ``GaussianNLLLoss`` clamps it.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Ground truth target values.
+    y_pred : tuple (mean, std) of array-like of shape (n_samples,) or \
+(n_samples, n_outputs)
+        Means and standard deviations of the predicted normal distributions, as
+        ``predict(X, return_std=True)`` returns them (this package's
+        ``MLPRegressor(loss="gaussian_nll")``, scikit-learn's
+        ``GaussianProcessRegressor`` and ``BayesianRidge``).
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights; the result is ``sum(w * l) / sum(w)``.
+    eps : float, default=1e-6
+        Floor of the variance.
+
+    Returns
+    -------
+    loss : float
+        The weighted mean of the per-sample losses; lower is better.
+
+    See Also
+    --------
+    sklearn_losses.losses.GaussianNLL : The loss.
+
+    Examples
+    --------
+    >>> from sklearn_losses.metrics import gaussian_nll
+    >>> round(gaussian_nll([0.0, 2.0], ([0.0, 0.0], [1.0, 1.0])), 6)  # 0.9189 + 1
+    1.918939
+    """
+    return _evaluate(GaussianNLL(eps=eps), y_true, y_pred, sample_weight)
 
 
 # -- classification: probabilities ----------------------------------------------------
@@ -755,6 +809,7 @@ LOSS_METRICS: dict[str, tuple[str, ...]] = {
     "log_cosh": ("mean_log_cosh", "log_cosh"),
     "poisson": ("mean_poisson_deviance",),
     "quantile": ("mean_pinball_loss", "quantile_loss"),
+    "gaussian_nll": ("gaussian_nll",),
     "log_loss": ("log_loss", "binary_crossentropy", "categorical_crossentropy"),
     "sparse_categorical_crossentropy": ("sparse_categorical_crossentropy",),
     "kl_divergence": ("kl_divergence",),

@@ -40,7 +40,10 @@ EXPECTED_REGRESSION = {
     "log_cosh": "identity",
     "poisson": "exp",
     "quantile": "identity",
+    "gaussian_nll": "gaussian",
 }
+# Output units per target where a loss predicts more than one number per target.
+UNITS_PER_TARGET = {"gaussian_nll": 2}
 EXPECTED_BINARY = {
     "log_loss": ("logistic", 1),
     "sparse_categorical_crossentropy": ("softmax", 2),
@@ -149,7 +152,7 @@ def test_raw_loss_equals_loss_of_activated_outputs(name, task):
     rng = np.random.default_rng(0)
     loss = get_loss(name)
     raw, target = _raw_and_targets(loss, task, rng)
-    activation = ACTIVATIONS[loss.activation(task)]
+    activation = loss.output_activation(task)
     from_raw = loss.raw_loss(raw, target, activation)
     from_prediction = loss.loss(activation.torch_fn(raw), target)
     assert from_raw.shape == (len(raw),)
@@ -274,7 +277,7 @@ def test_regressor_output_layer(name):
     X, y = make_regression(n_samples=40, n_features=3, random_state=0)
     reg = MLPRegressor(loss=name, max_iter=3, **FAST).fit(X, np.abs(y))
     assert reg.out_activation_ == EXPECTED_REGRESSION[name]
-    assert reg.n_outputs_ == 1
+    assert reg.n_outputs_ == UNITS_PER_TARGET.get(name, 1)
 
 
 def test_out_activation_override():

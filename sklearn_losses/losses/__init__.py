@@ -12,6 +12,7 @@ from ._classification import (
     SquaredHinge,
 )
 from ._custom import CustomLoss
+from ._distribution import GaussianNLL
 from ._registry import get_loss, loss_aliases, loss_names, register_loss
 from ._regression import (
     AbsoluteError,
@@ -32,6 +33,7 @@ __all__ = [
     "BinaryFocal",
     "CategoricalHinge",
     "CustomLoss",
+    "GaussianNLL",
     "Hinge",
     "Huber",
     "KLDivergence",

@@ -99,6 +99,9 @@ class Loss(BaseEstimator):
     positive_target: ClassVar[bool] = False
     #: negative targets are refused with an error, not only warned about
     rejects_negative_targets: ClassVar[bool] = False
+    #: keyword arguments the metric's response method is called with (a predictive
+    #: distribution's ``predict(X, return_std=True)``)
+    response_kwargs: ClassVar[dict] = {}
     #: scikit-learn style constraints of the constructor parameters
     _parameter_constraints: ClassVar[dict] = {}
 
@@ -186,6 +189,23 @@ class Loss(BaseEstimator):
                 f"choose one of {sorted(self.allowed_activations)}."
             )
         return chosen
+
+    def output_activation(self, task: str) -> Activation:
+        """The output activation for ``task``, as the object training and prediction
+        apply (:meth:`activation` gives its name).
+
+        Losses with several outputs per target (quantile levels, a mean and a
+        variance) return an activation of their own, not one of :data:`ACTIVATIONS`.
+        """
+        return ACTIVATIONS[self.activation(task)]
+
+    def point_prediction(self, y_pred: np.ndarray) -> np.ndarray:
+        """What ``predict`` returns, from the activated outputs ``(n_samples, units)``.
+
+        The outputs themselves, except for losses with several outputs per target,
+        which pick each target's point prediction (a median, a mean).
+        """
+        return y_pred
 
     def n_outputs(self, task: str, n_columns: int) -> int:
         """Number of output units for ``task`` with ``n_columns`` targets or classes."""

@@ -17,6 +17,7 @@ from ._classification import (
     SquaredHinge,
 )
 from ._custom import CustomLoss
+from ._distribution import GaussianNLL
 from ._regression import (
     AbsoluteError,
     Huber,
@@ -87,6 +88,7 @@ for _cls in (
     SquaredHinge,
     CategoricalHinge,
     BinaryFocal,
+    GaussianNLL,
 ):
     register_loss(_cls)
 

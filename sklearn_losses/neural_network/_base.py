@@ -20,7 +20,7 @@ from sklearn.utils.validation import (
     validate_data,
 )
 
-from ..losses import ACTIVATIONS, Loss, get_loss
+from ..losses import Loss, get_loss
 from ._module import HIDDEN_ACTIVATIONS, MLPModule
 from ._net import (
     Criterion,
@@ -270,7 +270,7 @@ class BaseMLP(BaseEstimator):
         optimizer, optimizer_params = self._optimizer()
         net = Net(
             module=module,
-            criterion=Criterion(self._loss, ACTIVATIONS[self.out_activation_]),
+            criterion=Criterion(self._loss, self._loss.output_activation(self._task)),
             optimizer=optimizer,
             lr=self.learning_rate_init if self.solver != "lbfgs" else 1.0,
             max_epochs=self.max_iter,
@@ -494,7 +494,7 @@ class BaseMLP(BaseEstimator):
         return outputs[0] if len(outputs) == 1 else np.concatenate(outputs)
 
     def _activated(self, raw: np.ndarray) -> np.ndarray:
-        return ACTIVATIONS[self.out_activation_].numpy_fn(raw)
+        return self._loss.output_activation(self._task).numpy_fn(raw)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -257,8 +257,45 @@ default=None
         """
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
-    def predict(self, X):
+    def predict(self, X, return_std=False):
         """Predict with the network and the loss's output activation.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+        return_std : bool, default=False
+            Also return the standard deviation of the predictive distribution, as
+            :class:`~sklearn.gaussian_process.GaussianProcessRegressor` does. Only
+            for a loss that predicts a distribution (``"gaussian_nll"``).
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            Predicted values: the mean for ``"gaussian_nll"``, the level nearest 0.5
+            for a quantile loss with several levels (see :meth:`predict_quantiles`).
+        y_std : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            Standard deviations, only with ``return_std=True``.
+        """
+        if return_std and not self._predicts_std():
+            raise ValueError(
+                f"return_std=True needs a loss that predicts a distribution, such as "
+                f"'gaussian_nll'; this model was trained with {self._loss_name()!r}. "
+                "For intervals from quantile losses use predict_quantiles."
+            )
+        y_act = self._activated(self._raw_output(X))
+        y_pred = self._single_column(self._loss.point_prediction(y_act))
+        if return_std:
+            return y_pred, self._single_column(self._loss.predictive_std(y_act))
+        return y_pred
+
+    @available_if(lambda est: est._predicts_quantiles())
+    def predict_quantiles(self, X):
+        """Predict every quantile level of a quantile loss, lowest level first.
+
+        Available with ``loss="quantile"`` (or a :class:`~sklearn_losses.losses.Quantile`
+        object); with several levels (``Quantile(alpha=[0.05, 0.5, 0.95])``) one
+        network predicts them all, and they never cross.
 
         Parameters
         ----------
@@ -267,11 +304,31 @@ default=None
 
         Returns
         -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            Predicted values.
+        quantiles : ndarray of shape (n_samples, n_levels) or \
+(n_samples, n_targets, n_levels)
+            Quantiles in the order of the levels (``loss.alpha``), for each target.
         """
-        y_pred = self._activated(self._raw_output(X))
-        return y_pred.ravel() if y_pred.shape[1] == 1 else y_pred
+        y_act = self._activated(self._raw_output(X))
+        n_levels = len(self._loss.quantile_levels())
+        quantiles = y_act.reshape(len(y_act), -1, n_levels)
+        return quantiles[:, 0, :] if quantiles.shape[1] == 1 else quantiles
+
+    @staticmethod
+    def _single_column(y):
+        return y.ravel() if y.shape[1] == 1 else y
+
+    def _fitted_or_configured_loss(self):
+        return self._loss if hasattr(self, "_loss") else self._loss_or_none()
+
+    def _predicts_std(self) -> bool:
+        return hasattr(self._fitted_or_configured_loss(), "predictive_std")
+
+    def _predicts_quantiles(self) -> bool:
+        return hasattr(self._fitted_or_configured_loss(), "quantile_levels")
+
+    def _loss_name(self) -> str:
+        loss = self._fitted_or_configured_loss()
+        return getattr(loss, "name", None) or repr(self.loss)
 
     # -- hooks of BaseMLP -------------------------------------------------------------
     def _validate_input(self, X, y, incremental, reset):
@@ -307,7 +364,7 @@ default=None
         return False
 
     def _score_raw(self, raw, y, sample_weight):
-        y_pred = self._activated(raw)
+        y_pred = self._loss.point_prediction(self._activated(raw))
         return r2_score(y, y_pred, sample_weight=sample_weight)
 
     def __sklearn_tags__(self):
