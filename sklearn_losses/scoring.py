@@ -93,6 +93,12 @@ class _LossScorer(_Scorer):
             else self.loss.response_method
         )
         method = getattr(estimator, method_name, None)
+        if method is None and hasattr(
+            getattr(estimator, "steps", [[None]])[-1][-1], method_name
+        ):
+            # A Pipeline has no predict_quantiles: ask its last step.
+            X = estimator[:-1].transform(X)
+            method = getattr(estimator.steps[-1][1], method_name)
         if method is None:
             raise AttributeError(self._missing_method_message(estimator, method_name))
         y_pred = method(X, **self.loss.response_kwargs) if regression else method(X)
