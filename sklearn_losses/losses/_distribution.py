@@ -33,6 +33,16 @@ _RAW_LIMIT = 1e4
 # -- several quantile levels ------------------------------------------------------------
 def check_levels(alpha) -> np.ndarray:
     """Quantile levels as a float array, checked: strictly increasing, in (0, 1)."""
+    if np.ndim(alpha) == 1:
+        try:  # a training step asks for them: check each value of alpha once
+            return _checked_levels(tuple(alpha))
+        except TypeError:  # unhashable items: let the check below say why
+            pass
+    return _checked_levels.__wrapped__(alpha)
+
+
+@functools.lru_cache(maxsize=64)
+def _checked_levels(alpha) -> np.ndarray:
     levels = np.asarray(alpha, dtype=np.float64)
     if (
         levels.ndim != 1
@@ -42,8 +52,9 @@ def check_levels(alpha) -> np.ndarray:
     ):
         raise ValueError(
             f"alpha must be a float in (0, 1) or a sequence of strictly increasing "
-            f"levels in (0, 1), e.g. [0.05, 0.5, 0.95]; got {alpha!r}."
+            f"levels in (0, 1), e.g. [0.05, 0.5, 0.95]; got {list(alpha)!r}."
         )
+    levels.flags.writeable = False  # shared by every caller
     return levels
 
 
@@ -103,9 +114,11 @@ def increasing_activation(n_levels: int, base: str) -> Activation:
 
 
 @functools.lru_cache(maxsize=64)
-def _level_row(levels: tuple, n_targets: int, dtype, device) -> torch.Tensor:
-    """The level of each output unit, target by target."""
-    return torch.tensor(levels, dtype=dtype, device=device).repeat(n_targets)
+def _level_tensors(levels: bytes, dtype, device) -> tuple[torch.Tensor, ...]:
+    """``alpha``, ``alpha - 1`` and ``0.5 - alpha`` as tensors, made once."""
+    alpha = torch.from_numpy(np.frombuffer(levels, dtype=np.float64).copy())
+    alpha = alpha.to(dtype=dtype, device=device)
+    return alpha, alpha - 1.0, 0.5 - alpha
 
 
 def pinball_levels(
@@ -115,15 +128,14 @@ def pinball_levels(
 
     ``y_pred`` is ``(n, n_targets * n_levels)``, ``y_true`` ``(n, n_targets)``.
     """
-    n_levels = len(levels)
-    alpha = _level_row(
-        tuple(levels.tolist()), y_true.shape[1], y_pred.dtype, y_pred.device
+    alpha, alpha_minus_one, half_minus_alpha = _level_tensors(
+        levels.tobytes(), y_pred.dtype, y_pred.device
     )
-    diff = y_true.repeat_interleave(n_levels, dim=1) - y_pred
-    values = torch.maximum(alpha * diff, (alpha - 1.0) * diff)
+    diff = y_true.unsqueeze(-1) - y_pred.unflatten(1, (-1, len(levels)))
+    values = torch.maximum(alpha * diff, alpha_minus_one * diff).flatten(1)
     # -alpha above the quantile, 1 - alpha below, their mean at the kink (as
     # autograd splits torch.maximum's gradient between equal arguments).
-    derivative = (0.5 - alpha) - 0.5 * diff.sign()
+    derivative = (half_minus_alpha - 0.5 * diff.sign()).flatten(1)
     return values, derivative
 
 
