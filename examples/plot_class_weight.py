@@ -1,7 +1,7 @@
 """
-=====================================================
+======================================================
 Class weights for a rare class: self-rated poor health
-=====================================================
+======================================================
 
 scikit-learn's linear models and trees take ``class_weight``; its MLP does not.
 :class:`sklearn_losses.MLPClassifier` does, for every classification loss: the
