@@ -223,6 +223,16 @@ def test_increasing_activation_backward_equals_autograd(base):
     )
 
 
+def test_levels_may_be_an_array_and_training_may_continue(small_data):
+    X, y = small_data
+    reg = MLPRegressor(loss=Quantile(alpha=np.array(LEVELS)), warm_start=True, **FAST)
+    reg.fit(X, y[:, 0]).fit(X, y[:, 0])
+    reg.partial_fit(X, y[:, 0])
+    assert reg.predict_quantiles(X).shape == (len(X), 3)
+    with pytest.raises(ValueError, match="Cannot continue training"):
+        reg.set_params(loss=Quantile(alpha=[0.1, 0.5, 0.9])).fit(X, y[:, 0])
+
+
 def test_quantile_intercepts_are_the_weighted_quantiles():
     rng = np.random.default_rng(0)
     y = rng.exponential(size=(301, 2))
@@ -236,6 +246,9 @@ def test_quantile_intercepts_are_the_weighted_quantiles():
         expected = np.quantile(repeated, LEVELS, axis=0, method="inverted_cdf").T
         assert raw.shape == (6,)
         assert_allclose(constant.reshape(2, 3), expected, rtol=1e-9)
+    # a float alpha: one level, through the plain output activation
+    raw = Quantile(alpha=0.3).fit_intercept_only(y, None, "regression")
+    assert_allclose(raw, np.quantile(y, 0.3, axis=0, method="inverted_cdf"))
 
 
 # -- the Gaussian negative log-likelihood --------------------------------------------

@@ -82,7 +82,16 @@ def _resolve_device(device) -> torch.device:
 
 
 def _same_loss(a: Loss, b: Loss) -> bool:
-    return type(a) is type(b) and a.get_params() == b.get_params()
+    if type(a) is not type(b):
+        return False
+    params_a, params_b = a.get_params(), b.get_params()
+    # np.array_equal: a parameter may be an array (quantile levels)
+    return params_a.keys() == params_b.keys() and all(
+        np.array_equal(params_a[k], params_b[k])
+        if isinstance(params_a[k], np.ndarray) or isinstance(params_b[k], np.ndarray)
+        else params_a[k] == params_b[k]
+        for k in params_a
+    )
 
 
 class BaseMLP(BaseEstimator):

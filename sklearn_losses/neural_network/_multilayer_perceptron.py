@@ -150,6 +150,18 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     'identity'
     >>> bool(reg.score(X, y) > 0.9)
     True
+
+    Several quantiles from one network (they never cross), or a predictive mean and
+    standard deviation:
+
+    >>> from sklearn_losses.losses import Quantile
+    >>> reg = MLPRegressor(loss=Quantile(alpha=[0.1, 0.5, 0.9]), max_iter=20)
+    >>> reg.fit(X, y).predict_quantiles(X[:4]).shape  # one column per level
+    (4, 3)
+    >>> reg = MLPRegressor(loss="gaussian_nll", max_iter=20).fit(X, y / y.std())
+    >>> mean, std = reg.predict(X[:4], return_std=True)
+    >>> mean.shape, std.shape
+    ((4,), (4,))
     """
 
     def __init__(
