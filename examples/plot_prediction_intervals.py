@@ -19,7 +19,7 @@ Two losses give an interval from one network:
 
 Neither is guaranteed to cover 90% of new points. Conformalized quantile regression
 (CQR) corrects the quantile band on held-out data so that it is, on average, in a few
-lines of NumPy (MAPIE implements it for a fixed list of scikit-learn estimators).
+lines of NumPy (the user guide shows the same with MAPIE, through a small adapter).
 """
 
 # %%
