@@ -234,6 +234,8 @@ def test_invalid_class_weight_is_refused():
     X, y = _binary()
     with pytest.raises(InvalidParameterError, match="class_weight"):
         MLPClassifier(class_weight="auto", **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="a list of dicts .* is for multi-label"):
+        MLPClassifier(class_weight=[{"yes": 2.0}], **FAST).fit(X, y)
 
 
 def test_class_weight_is_keyword_only_after_loss():

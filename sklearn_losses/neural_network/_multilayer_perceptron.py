@@ -727,6 +727,11 @@ default=None
     def _weight_tables(self, y, classes=None) -> list[tuple[np.ndarray, np.ndarray]]:
         """Each target column's classes and their weights, from the training ``y``."""
         columns = y.reshape(len(y), -1).T
+        if len(columns) == 1 and isinstance(self.class_weight, list):
+            raise ValueError(
+                "class_weight must be a dict or 'balanced' for these targets; a list "
+                "of dicts (one per label column) is for multi-label targets."
+            )
         if len(columns) > 1 and not (
             self.class_weight == "balanced"
             or (
