@@ -251,6 +251,20 @@ def test_quantile_intercepts_are_the_weighted_quantiles():
     assert_allclose(raw, np.quantile(y, 0.3, axis=0, method="inverted_cdf"))
 
 
+def test_intercepts_stay_finite_on_tied_and_zero_targets():
+    y = np.r_[np.zeros(90), np.arange(1.0, 11.0)].reshape(-1, 1)  # 90% zeros
+    for base in ("identity", "exp", "softplus"):
+        loss = Quantile(alpha=LEVELS, out_activation=base)
+        raw = loss.fit_intercept_only(y, None, "regression")
+        assert np.all(np.isfinite(raw))
+        low, middle, _ = loss.output_activation("regression").numpy_fn(raw[None])[0]
+        # tied levels start a hundredth of the target's spread apart
+        assert_allclose(middle - low, 0.01 * y.std(), rtol=1e-9)
+    constant = np.full((20, 1), 3.0)
+    raw = GaussianNLL().fit_intercept_only(constant, None, "regression")
+    assert np.all(np.isfinite(raw)) and raw[0] == 3.0
+
+
 # -- the Gaussian negative log-likelihood --------------------------------------------
 def test_gaussian_metric_is_the_negative_log_density():
     rng = np.random.default_rng(0)

@@ -26,8 +26,9 @@ from sklearn.utils.validation import check_array, check_consistent_length
 from ._activation import ACTIVATIONS, Activation
 from ._base import Loss, per_sample
 
-#: A raw output never goes beyond this (the output-bias start stays finite).
-_RAW_LIMIT = 1e4
+#: The smallest positive value an output-bias start aims at (scikit-learn's floor in
+#: ``BaseLoss.fit_intercept_only``), so that the raw output is finite.
+_FLOOR = 10 * np.finfo(np.float64).eps
 
 
 # -- several quantile levels ------------------------------------------------------------
@@ -149,20 +150,18 @@ def weighted_quantile(y: np.ndarray, weight: np.ndarray, level: float) -> float:
 
 
 def softplus_inverse(value: np.ndarray) -> np.ndarray:
-    """``r`` with ``softplus(r) = value`` (``value > 0``), clipped to a finite range."""
-    value = np.maximum(value, np.finfo(np.float64).tiny)
-    with np.errstate(over="ignore"):
-        raw = np.where(value > 30.0, value, np.log(np.expm1(value)))
-    return np.clip(raw, -_RAW_LIMIT, _RAW_LIMIT)
+    """``r`` with ``softplus(r) = value``; values below a tiny floor are raised to it,
+    so that ``r`` is finite."""
+    value = np.maximum(value, _FLOOR)
+    return value + np.log(-np.expm1(-value))  # log(exp(v) - 1), without overflow
 
 
 def inverse_activation(name: str, value: np.ndarray) -> np.ndarray:
-    """The raw output that ``ACTIVATIONS[name]`` maps to ``value``, clipped."""
+    """The raw output that ``ACTIVATIONS[name]`` maps to ``value`` (finite)."""
     if name == "identity":
-        return np.clip(value, -_RAW_LIMIT, _RAW_LIMIT)
+        return np.asarray(value, dtype=np.float64)
     if name == "exp":
-        with np.errstate(divide="ignore"):
-            return np.clip(np.log(value), -_RAW_LIMIT, _RAW_LIMIT)
+        return np.log(np.maximum(value, _FLOOR))
     return softplus_inverse(value)
 
 
@@ -183,8 +182,11 @@ def quantile_intercepts(
     for t, column in enumerate(y_true.T):
         q = np.array([weighted_quantile(column, weight, a) for a in levels])
         raw[t, 0] = inverse_activation(base, q[:1])[0]
-        # Tied quantiles would need an increment of 0, softplus(-inf): a tiny one.
-        steps = np.maximum(np.diff(q), 1e-6 * max(1.0, float(np.abs(q).max())))
+        # Tied quantiles would need an increment of 0, softplus(-inf), where the
+        # increment's gradient vanishes: start them a hundredth of a spread apart.
+        center = np.average(column, weights=weight)
+        spread = np.sqrt(np.average((column - center) ** 2, weights=weight))
+        steps = np.maximum(np.diff(q), 0.01 * spread)
         raw[t, 1:] = softplus_inverse(steps)
     return raw.ravel()
 
@@ -340,9 +342,7 @@ class GaussianNLL(Loss):
         mean = np.average(y_true, axis=0, weights=weight)
         variance = np.average((y_true - mean) ** 2, axis=0, weights=weight)
         raw_variance = softplus_inverse(variance - float(self.eps))
-        return np.column_stack(
-            [np.clip(mean, -_RAW_LIMIT, _RAW_LIMIT), raw_variance]
-        ).ravel()
+        return np.column_stack([mean, raw_variance]).ravel()
 
     def _metric_values(self, y_true, y_pred, *, labels=None, task=None) -> np.ndarray:
         if not (isinstance(y_pred, tuple) and len(y_pred) == 2):
