@@ -66,30 +66,34 @@ def point_level(levels: np.ndarray) -> int:
 
 
 def _increasing_torch(raw, *, n_levels, base):
-    groups = raw.unflatten(1, (-1, n_levels))
-    lowest = ACTIVATIONS[base].torch_fn(groups[..., :1])
-    steps = F.softplus(groups[..., 1:])
-    return torch.cat([lowest, steps], dim=-1).cumsum(dim=-1).flatten(1)
+    # softplus of every unit, then the base activation on each target's lowest level
+    # (in place: softplus's backward reads its input, not its output)
+    terms = F.softplus(raw)
+    if base != "softplus":
+        lowest = raw[:, ::n_levels]
+        terms[:, ::n_levels] = ACTIVATIONS[base].torch_fn(lowest)
+    return terms.unflatten(1, (-1, n_levels)).cumsum(dim=-1).flatten(1)
 
 
 def _increasing_numpy(raw, *, n_levels, base):
-    groups = raw.reshape(raw.shape[0], -1, n_levels)
-    lowest = ACTIVATIONS[base].numpy_fn(groups[..., :1])
-    steps = np.logaddexp(0.0, groups[..., 1:])
-    return np.concatenate([lowest, steps], axis=-1).cumsum(axis=-1).reshape(raw.shape)
+    terms = np.logaddexp(0.0, raw)
+    if base != "softplus":
+        terms[:, ::n_levels] = ACTIVATIONS[base].numpy_fn(raw[:, ::n_levels])
+    shape = (raw.shape[0], -1, n_levels)
+    return terms.reshape(shape).cumsum(axis=-1).reshape(raw.shape)
 
 
 def _increasing_backward(grad, output, raw, *, n_levels, base):
-    # Level j is the sum of the terms up to j: term i's gradient sums levels >= i.
-    grad = grad.unflatten(1, (-1, n_levels)).flip(-1).cumsum(-1).flip(-1)
-    output, raw = output.unflatten(1, (-1, n_levels)), raw.unflatten(1, (-1, n_levels))
-    lowest = ACTIVATIONS[base].torch_backward(
-        grad[..., :1], output[..., :1], raw[..., :1]
-    )
-    steps = ACTIVATIONS["softplus"].torch_backward(
-        grad[..., 1:], None, raw[..., 1:].contiguous()
-    )
-    return torch.cat([lowest, steps], dim=-1).flatten(1)
+    # Level j is the sum of the terms up to j: term i's gradient sums levels >= i
+    # (cumsum's backward, as autograd computes it).
+    suffix = grad.unflatten(1, (-1, n_levels)).flip(-1).cumsum(-1).flip(-1).flatten(1)
+    result = ACTIVATIONS["softplus"].torch_backward(suffix, None, raw)
+    if base != "softplus":
+        lowest = (slice(None), slice(None, None, n_levels))
+        result[lowest] = ACTIVATIONS[base].torch_backward(
+            suffix[lowest], output[lowest], raw[lowest]
+        )
+    return result
 
 
 def increasing_name(base: str) -> str:
