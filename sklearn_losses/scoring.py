@@ -30,8 +30,7 @@ from sklearn.metrics import get_scorer as _sklearn_get_scorer
 from sklearn.metrics import get_scorer_names as _sklearn_get_scorer_names
 from sklearn.metrics._scorer import _Scorer
 
-from .losses import Loss, get_loss, loss_names
-from .metrics import LOSS_METRICS
+from .losses import Loss, _registry, get_loss, loss_names
 
 __all__ = ["get_scorer", "get_scorer_names", "make_loss_scorer"]
 
@@ -196,7 +195,7 @@ def _loss_scorer_names() -> dict[str, str]:
     sklearn_names = set(_sklearn_get_scorer_names())
     names = {}
     for loss in loss_names():
-        for metric in LOSS_METRICS.get(loss, ()):
+        for metric in _registry._REGISTRY[loss].metric_function_names():
             if f"neg_{metric}" not in sklearn_names:
                 names[f"neg_{metric}"] = loss
         names[f"neg_{loss}"] = loss  # the loss's own name wins (neg_log_loss)

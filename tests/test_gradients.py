@@ -48,6 +48,12 @@ VARIANTS = [get_loss(name) for name in loss_names()] + [
     SquaredHinge(out_activation="identity"),
     SquaredError(out_activation="exp"),
     get_loss("squared_log_error").set_params(out_activation="softplus"),
+    *[get_loss("tweedie").set_params(power=p) for p in (-0.5, 0.0, 1.0, 2.0, 3.0)],
+    get_loss("epsilon_insensitive").set_params(epsilon=0.0),
+    get_loss("squared_epsilon_insensitive").set_params(epsilon=0.0),
+    get_loss("categorical_focal_crossentropy").set_params(alpha=[0.5, 1.0, 2.0]),
+    get_loss("categorical_focal_crossentropy").set_params(gamma=0.0),
+    get_loss("categorical_generalized_cross_entropy").set_params(q=1.0),
 ]
 CASES = [
     pytest.param(loss, task, id=f"{loss!r}-{task}")

@@ -7,26 +7,7 @@ import inspect
 from typing import Union
 
 from ._base import Loss
-from ._classification import (
-    BinaryFocal,
-    CategoricalHinge,
-    Hinge,
-    KLDivergence,
-    LogLoss,
-    SparseCategoricalCrossEntropy,
-    SquaredHinge,
-)
 from ._custom import CustomLoss
-from ._distribution import GaussianNLL
-from ._regression import (
-    AbsoluteError,
-    Huber,
-    LogCosh,
-    Poisson,
-    Quantile,
-    SquaredError,
-    SquaredLogError,
-)
 
 LossLike = Union[str, Loss, "callable"]
 
@@ -37,8 +18,13 @@ _ALIASES: dict[str, str] = {}
 def register_loss(cls: type[Loss]) -> type[Loss]:
     """Register a loss class under its ``name`` and ``aliases``; usable as a decorator.
 
-    Registered losses are found by :func:`get_loss`, listed by :func:`loss_names`,
-    compared by :func:`~sklearn_losses.compare_losses` and given scorers.
+    Defining a :class:`Loss` subclass with a ``name`` registers it already; this
+    function registers a class defined with ``register=False``, or again one that
+    was unregistered. Registered losses are found by :func:`get_loss`, listed by
+    :func:`loss_names`, compared by :func:`~sklearn_losses.compare_losses` and given
+    metric functions and scorers. Defining a class of the same module and name again
+    (re-running a cell, reloading a module) replaces the earlier definition; another
+    class cannot take a name that is in use.
 
     Parameters
     ----------
@@ -54,7 +40,7 @@ def register_loss(cls: type[Loss]) -> type[Loss]:
     --------
     >>> from sklearn_losses.losses import RegressionLoss, get_loss, register_loss
     >>> @register_loss
-    ... class Cubic(RegressionLoss):
+    ... class Cubic(RegressionLoss, register=False):
     ...     name = "cubic_error"
     ...     def pointwise(self, y_pred, y_true):
     ...         return (y_pred - y_true).abs() ** 3
@@ -65,38 +51,55 @@ def register_loss(cls: type[Loss]) -> type[Loss]:
     """
     if not (inspect.isclass(cls) and issubclass(cls, Loss)) or not cls.name:
         raise TypeError(f"{cls!r} must be a Loss subclass with a `name`.")
-    for key in (cls.name, *cls.aliases):
-        if key in _ALIASES and _ALIASES[key] != cls.name:
-            raise ValueError(f"The loss name {key!r} is already taken.")
+    if cls.name in _REFUSED:
+        raise ValueError(
+            f"The loss name {cls.name!r} is reserved: {_REFUSED[cls.name]}"
+        )
+    keys = (cls.name, *_own_aliases(cls))
+    previous = {_REGISTRY[_ALIASES[key]] for key in keys if key in _ALIASES}
+    for other in previous - {cls}:
+        if (other.__module__, other.__qualname__) != (cls.__module__, cls.__qualname__):
+            taken = sorted(set(keys) & {other.name, *_own_aliases(other)})
+            raise ValueError(
+                f"The loss name {taken[0]!r} is already taken by {other.__module__}."
+                f"{other.__qualname__}. Choose another name, or unregister that loss "
+                "first (sklearn_losses.losses._registry.unregister_loss)."
+            )
+        unregister_loss(other.name)  # a new definition of the same class
     _REGISTRY[cls.name] = cls
-    _ALIASES.update({key: cls.name for key in (cls.name, *cls.aliases)})
+    _ALIASES.update({key: cls.name for key in keys})
     return cls
 
 
-for _cls in (
-    SquaredError,
-    AbsoluteError,
-    SquaredLogError,
-    Huber,
-    LogCosh,
-    Poisson,
-    Quantile,
-    LogLoss,
-    SparseCategoricalCrossEntropy,
-    KLDivergence,
-    Hinge,
-    SquaredHinge,
-    CategoricalHinge,
-    BinaryFocal,
-    GaussianNLL,
-):
-    register_loss(_cls)
+def _own_aliases(cls: type[Loss]) -> tuple[str, ...]:
+    """The aliases a class declares itself (a renamed subclass inherits none)."""
+    return tuple(vars(cls).get("aliases", ()))
 
 
 def unregister_loss(name: str) -> None:
-    """Remove a registered loss and its aliases (for tests and interactive use)."""
+    """Remove a registered loss and its aliases (for tests and interactive use).
+
+    Parameters
+    ----------
+    name : str
+        The loss's canonical name.
+
+    Examples
+    --------
+    >>> from sklearn_losses.losses import RegressionLoss, get_loss, loss_names
+    >>> from sklearn_losses.losses._registry import unregister_loss
+    >>> class Quartic(RegressionLoss):
+    ...     name = "quartic_error"
+    ...     def pointwise(self, y_pred, y_true):
+    ...         return (y_pred - y_true) ** 4
+    >>> "quartic_error" in loss_names()
+    True
+    >>> unregister_loss("quartic_error")
+    >>> "quartic_error" in loss_names()
+    False
+    """
     cls = _REGISTRY.pop(name)
-    for key in (cls.name, *cls.aliases):
+    for key in (cls.name, *_own_aliases(cls)):
         _ALIASES.pop(key, None)
 
 
@@ -117,7 +120,7 @@ def loss_names(task: str | None = None) -> list[str]:
     --------
     >>> from sklearn_losses.losses import loss_names
     >>> loss_names("multilabel")
-    ['log_loss', 'hinge', 'squared_hinge', 'binary_focal']
+    ['log_loss', 'hinge', 'squared_hinge', 'binary_focal', 'perceptron']
     """
     return [
         name for name, cls in _REGISTRY.items() if task is None or task in cls.tasks
@@ -174,6 +177,8 @@ def get_loss(loss: LossLike) -> Loss:
     if isinstance(loss, str):
         if loss in _ALIASES:
             return _REGISTRY[_ALIASES[loss]]()
+        if loss in _REFUSED:
+            raise ValueError(f"The {loss!r} loss is not offered: {_REFUSED[loss]}")
         close = difflib.get_close_matches(loss, list(_ALIASES), n=1, cutoff=0.5)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise ValueError(
@@ -186,3 +191,46 @@ def get_loss(loss: LossLike) -> Loss:
         f"loss must be a loss name, a Loss instance or a torch function, got "
         f"{type(loss).__name__}."
     )
+
+
+#: Keras losses that are not offered, and why: each reason says what to use instead.
+#: The user guide (docs/user_guide/choosing.rst) gives the same decisions.
+_REFUSED: dict[str, str] = {
+    "cosine_similarity": (
+        "it compares the direction of the predicted and true output vectors and "
+        "ignores their length, so a regressor trained with it predicts values of "
+        "arbitrary scale (and a single output only its sign). For several outputs "
+        "use 'squared_error' on targets scaled alike, or normalise the targets and "
+        "predictions yourself."
+    ),
+    "dice": (
+        "the Dice loss measures the overlap of a predicted and a true segmentation "
+        "mask over many pixels; on one label per sample it has no per-sample value "
+        "to weight or average, and its gradient vanishes or explodes. For imbalanced "
+        "classes use 'binary_focal', class weights or 'log_loss'."
+    ),
+    "tversky": (
+        "like the Dice loss it scores the overlap of segmentation masks over many "
+        "pixels, not one label per sample. For imbalanced classes use "
+        "'binary_focal' (alpha weights the positive class) or 'log_loss'."
+    ),
+    "iou": (
+        "the intersection over union (Jaccard) loss scores the overlap of "
+        "segmentation masks or boxes over many pixels, not one label per sample. "
+        "Use 'log_loss' or 'binary_focal'."
+    ),
+    "circle": (
+        "the circle loss learns an embedding from the similarity of pairs of samples "
+        "in a batch (metric learning); a tabular MLP predicts targets, not "
+        "embeddings. Use 'log_loss' to classify."
+    ),
+    "ctc": (
+        "connectionist temporal classification aligns a sequence of outputs with an "
+        "unaligned label sequence (speech, handwriting); a tabular MLP has one "
+        "output vector per sample. Use 'log_loss' for one label per sample."
+    ),
+}
+_REFUSED["dice_loss"] = _REFUSED["dice"]
+_REFUSED["iou_loss"] = _REFUSED["iou"]
+_REFUSED["jaccard"] = _REFUSED["iou"]
+_REFUSED["cosine"] = _REFUSED["cosine_similarity"]

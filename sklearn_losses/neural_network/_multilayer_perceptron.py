@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import functools
+import types
+
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.metrics import accuracy_score, r2_score
@@ -24,14 +27,33 @@ from sklearn.utils.validation import (
 
 from ._base import _STOCHASTIC_SOLVERS, BaseMLP
 
+
+class _if_probabilistic:
+    """A method that exists only for losses with class probabilities.
+
+    Like scikit-learn's ``available_if`` (``hasattr`` is False otherwise), but the
+    AttributeError says why and what to use instead.
+    """
+
+    def __init__(self, method):
+        self.method = method
+        functools.update_wrapper(self, method)
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self.method
+        obj._check_proba(self.method.__name__)
+        return types.MethodType(self.method, obj)
+
+
 _COMMON_PARAMETERS = """
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         Units of each hidden layer.
     activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
         Activation of the hidden layers.
     solver : {"lbfgs", "sgd", "adam"}, default="adam"
-        ``torch.optim.LBFGS`` (full batch, strong Wolfe line search),
-        ``torch.optim.SGD`` or ``torch.optim.Adam``.
+        SciPy's L-BFGS-B on the full batch with the exact gradient (as
+        scikit-learn's MLP runs it), ``torch.optim.SGD`` or ``torch.optim.Adam``.
     alpha : float, default=0.0001
         Strength of the L2 penalty on the weight matrices, as in scikit-learn: the
         batch objective is ``(sum_i w_i l_i + alpha / 2 ||W||^2) / sum_i w_i``.
@@ -78,12 +100,15 @@ _COMMON_PARAMETERS = """
     module : callable or None, default=None
         None builds the MLP from ``hidden_layer_sizes`` and ``activation``. Otherwise a
         ``torch.nn.Module`` class or factory called as ``module(n_features, n_outputs)``
-        that returns raw outputs; the loss adds the output activation.
+        that returns raw outputs; the loss adds the output activation. With sparse
+        ``X`` the module receives each batch as a dense tensor (the built-in MLP
+        multiplies the sparse matrix directly).
 """
 
 _COMMON_ATTRIBUTES = """
     loss_ : float
         The final training loss (sgd, adam: mean over the last epoch's batches).
+        For multi-label targets it sums over labels, as scikit-learn's does.
     best_loss_ : float or None
         Lowest training loss (None with early stopping or lbfgs).
     loss_curve_ : list of float
@@ -603,7 +628,7 @@ default=None
         """
         return self._predict_from_raw(self._raw_output(X))
 
-    @available_if(lambda est: est._has_proba())
+    @_if_probabilistic
     def predict_proba(self, X):
         """Class probabilities, for losses that define them.
 
@@ -617,12 +642,15 @@ default=None
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities in the order of ``classes_`` (per label for multi-label).
         """
-        proba = self._activated(self._raw_output(X))
+        raw = self._raw_output(X)
+        if not self._loss.probabilistic:  # an estimate from decision values
+            return self._loss.decision_proba(self._decision_from_raw(raw), self._task)
+        proba = self._activated(raw)
         if self._task == "binary" and proba.shape[1] == 1:
             return np.hstack([1.0 - proba, proba])
         return proba
 
-    @available_if(lambda est: est._has_proba())
+    @_if_probabilistic
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`.
 
@@ -641,9 +669,22 @@ default=None
             return np.log(proba)
 
     # -- raw outputs to answers -------------------------------------------------------
+    def _check_proba(self, method: str) -> bool:
+        """True where the loss gives probabilities; otherwise an AttributeError
+        saying why (``hasattr`` stays False)."""
+        if self._has_proba():
+            return True
+        loss = self._loss if hasattr(self, "_loss") else self._loss_or_none()
+        raise AttributeError(
+            f"This {type(self).__name__} has no {method}: the {loss.name!r} loss does "
+            "not define class probabilities. Use decision_function for scores, "
+            "choose a probabilistic loss such as 'log_loss', or calibrate the scores "
+            "with sklearn.calibration.CalibratedClassifierCV."
+        )
+
     def _has_proba(self) -> bool:
         loss = self._loss if hasattr(self, "_loss") else self._loss_or_none()
-        return loss is None or bool(loss.probabilistic)
+        return loss is None or loss.has_proba
 
     def _decision_from_raw(self, raw: np.ndarray) -> np.ndarray:
         scores = raw if self._loss.probabilistic else self._activated(raw)
@@ -656,6 +697,8 @@ default=None
     def _predict_from_raw(self, raw: np.ndarray) -> np.ndarray:
         if self._task == "multilabel":
             return (raw > 0).astype(int)
+        if len(self.classes_) == 1:
+            return self.classes_[np.zeros(len(raw), dtype=np.intp)]
         if raw.shape[1] == 1:
             return self.classes_[(raw[:, 0] > 0).astype(np.intp)]
         return self.classes_[raw.argmax(axis=1)]
@@ -771,12 +814,9 @@ default=None
     def _target_task(self, y):
         if self._label_binarizer.y_type_.startswith("multilabel"):
             return "multilabel"
-        if len(self.classes_) < 2:
-            raise ValueError(
-                f"The target has only one class ({self.classes_[0]!r}); a classifier "
-                "needs samples of at least 2 classes."
-            )
-        return "binary" if len(self.classes_) == 2 else "multiclass"
+        # One class is a binary problem whose positive class never occurs, as in
+        # scikit-learn's MLP: it predicts that class (a fold of unshuffled data).
+        return "binary" if len(self.classes_) <= 2 else "multiclass"
 
     def _encode_targets(self, y):
         if self._label_binarizer.y_type_.startswith("multilabel"):
@@ -810,6 +850,8 @@ default=None
         tags = super().__sklearn_tags__()
         loss = self._loss_or_none()
         tags.classifier_tags.multi_label = loss is None or "multilabel" in loss.tasks
+        # a binary-only loss (exponential), as scikit-learn tags such estimators
+        tags.classifier_tags.multi_class = loss is None or "multiclass" in loss.tasks
         return tags
 
 

@@ -16,6 +16,13 @@ from skorch.utils import FirstStepAccumulator, TeeGenerator
 from ..losses import Activation, Loss
 from ._fused import MLPPass, NumpyMLP, OptimizerStep, accumulate
 from ._module import MLPModule
+from ._sparse import SparseMLPPass, SparseRows, sparse_batches
+
+# scikit-learn's words when training diverges (code may match them); advice follows.
+NON_FINITE_WEIGHTS = (
+    "Solver produced non-finite parameter weights. The input data may contain "
+    "large values and need to be preprocessed."
+)
 
 
 class TensorData(torch.utils.data.Dataset):
@@ -34,6 +41,11 @@ class TensorData(torch.utils.data.Dataset):
 
     def __len__(self) -> int:
         return len(self.X)
+
+    @property
+    def sparse(self) -> bool:
+        """Whether batches of X are :class:`SparseBatch` (see ``_sparse.py``)."""
+        return isinstance(self.X, SparseRows) and not self.X.dense
 
     def __getitem__(self, i):
         weight = None if self.weight is None else self.weight[i]
@@ -72,6 +84,9 @@ class TensorBatches:
         return math.ceil(len(self.dataset) / self.batch_size)
 
     def __iter__(self):
+        if isinstance(self.dataset.X, SparseRows):
+            yield from sparse_batches(self)
+            return
         data, n, size = self.dataset, len(self.dataset), self.batch_size
         tensors = [t for t in (data.X, data.target, data.weight) if t is not None]
         if self.shuffle:
@@ -93,21 +108,34 @@ class TensorBatches:
 
 
 class Criterion(torch.nn.Module):
-    """Per-sample loss of raw network outputs: the loss object and its activation."""
+    """Per-sample loss of raw network outputs: the loss object and its activation.
 
-    def __init__(self, loss: Loss, activation: Activation):
+    ``n_labels`` multiplies the loss, which averages over its columns: for
+    multi-label targets the estimators pass the number of labels, so the training
+    objective sums over labels as scikit-learn's MLP does, and each label learns
+    at the pace of a binary problem instead of ``1 / n_labels`` of it.
+    """
+
+    def __init__(self, loss: Loss, activation: Activation, n_labels: int = 1):
         super().__init__()
         self.loss = loss
         self.activation = activation
+        self.n_labels = n_labels
 
     def forward(self, raw: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        return self.loss.raw_loss(raw, target, self.activation)
+        values = self.loss.raw_loss(raw, target, self.activation)
+        return values if self.n_labels == 1 else values * self.n_labels
 
     def loss_gradient(
         self, raw: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Weighted per-sample losses and their gradient (see ``raw_loss_gradient``)."""
-        return self.loss.raw_loss_gradient(raw, target, self.activation, weight)
+        values, gradient = self.loss.raw_loss_gradient(
+            raw, target, self.activation, weight
+        )
+        if self.n_labels == 1:
+            return values, gradient
+        return values * self.n_labels, gradient * self.n_labels
 
 
 class _LastStepAccumulator(FirstStepAccumulator):
@@ -134,8 +162,9 @@ class Net(NeuralNet):
     * the built-in :class:`MLPModule` trains without autograd: :class:`MLPPass`
       runs its forward pass and a hand-written backward (L2 term included), and the
       loss's ``raw_loss_gradient`` gives the gradient with respect to the raw
-      outputs (a closed form for the built-in losses, autograd for others). A
-      user's own module goes through plain autograd;
+      outputs (a closed form for the built-in losses, autograd for others); sparse
+      input (:class:`SparseRows`) goes through :class:`SparseMLPPass`, chosen once
+      per epoch. A user's own module goes through plain autograd;
     * ``train_step`` calls the optimizer without a closure (L-BFGS keeps skorch's
       closure) and takes :class:`OptimizerStep` where it applies, handing it the
       gradients directly unless a callback wants to see them in ``.grad``.
@@ -187,6 +216,13 @@ class Net(NeuralNet):
                 return values.mean(), normaliser  # sum / n, bit for bit
             total = values.sum() if values.ndim else values * normaliser
         else:
+            if not values.ndim:
+                raise ValueError(
+                    f"The loss {self.criterion_.loss!r} returns one value for the "
+                    "whole batch, so it cannot weight samples: fit without "
+                    "sample_weight, or make the function return one value per "
+                    "sample (e.g. end it with .mean(dim=1), not .mean())."
+                )
             weight_sum = weight.sum()
             # A batch whose weights are all zero contributes nothing (and no NaN).
             normaliser = torch.where(weight_sum > 0, weight_sum, torch.inf)
@@ -222,7 +258,8 @@ class Net(NeuralNet):
                 iterator, training, prefix, step_fn, **fit_params
             )
         per_batch = self._callbacks_implement("on_batch_begin", "on_batch_end")
-        self._prepare_epoch(per_batch)
+        sparse = getattr(getattr(iterator, "dataset", None), "sparse", False)
+        self._prepare_epoch(per_batch, sparse)
         losses, sizes = [], []
         try:
             for batch in iterator:
@@ -248,16 +285,21 @@ class Net(NeuralNet):
             self.history.record(prefix + "_loss", float(mean))
         self.history.record(prefix + "_batch_count", len(losses))
 
-    def _prepare_epoch(self, per_batch: bool) -> None:
+    def _prepare_epoch(self, per_batch: bool, sparse: bool = False) -> None:
         """What every step of this epoch reuses (see :class:`_Epoch`)."""
         module, optimizer = self.module_, self.optimizer_
         # Once per epoch, not once per batch (validation sets eval mode after one).
         if not (module.training and self.criterion_.training):
             self._set_training(True)
-        # MLPPass computes exactly MLPModule.forward; a subclass may not.
-        mlp = MLPPass(module) if type(module) is MLPModule else None
-        # Per-batch callbacks may change the optimizer between steps.
+        # Per-batch callbacks may change the optimizer between steps. Built first:
+        # it may move the parameters into one buffer, which MLPPass then aliases.
         optimizer_step = None if per_batch else OptimizerStep(optimizer)
+        # MLPPass computes exactly MLPModule.forward; a subclass may not.
+        mlp_pass = SparseMLPPass if sparse else MLPPass  # batches of SparseBatch
+        mlp = mlp_pass(module) if type(module) is MLPModule else None
+        if sparse and mlp is not None and optimizer_step and optimizer_step.enabled:
+            # The wide first layer's gradient goes straight into the step's buffer.
+            mlp.first_gradient = optimizer_step.gradient_buffer(0)
         grad_callbacks = self._callbacks_implement("on_grad_computed")
         params = [p for group in optimizer.param_groups for p in group["params"]]
         self._epoch = _Epoch(
@@ -270,9 +312,6 @@ class Net(NeuralNet):
             and optimizer_step.enabled
             and not grad_callbacks
             and _same_tensors(params, mlp.parameters),
-            one=torch.ones((), dtype=params[0].dtype, device=params[0].device)
-            if params
-            else None,
         )
 
     def train_step(self, batch, **fit_params):
@@ -312,7 +351,7 @@ class Net(NeuralNet):
             Xi, yi = batch
             y_pred = self.infer(Xi, **fit_params)
             loss = self.get_loss(y_pred, yi, X=Xi, training=True)
-            _backward(loss, None if epoch is None else epoch.one)
+            loss.backward()
             return {"loss": loss, "y_pred": y_pred}
         loss, raw, grads = self._mlp_gradients(mlp, batch)
         accumulate(mlp.parameters, grads)
@@ -335,27 +374,6 @@ class _Epoch(NamedTuple):
     grad_callbacks: bool
     #: the MLP's gradients go straight to ``optimizer_step``, not through ``.grad``
     direct: bool
-    one: torch.Tensor | None  # d loss / d loss
-
-
-# torch.autograd.backward and .grad spend about as long checking and converting their
-# arguments as the engine takes to run a small loss graph: hand it the graph directly.
-_ENGINE = getattr(torch.autograd.Variable, "_execution_engine", None)
-
-
-def _ones_like(loss: torch.Tensor, one: torch.Tensor | None) -> torch.Tensor:
-    if one is None or one.dtype != loss.dtype or one.device != loss.device:
-        return torch.ones_like(loss)
-    return one
-
-
-def _backward(loss: torch.Tensor, one: torch.Tensor | None = None) -> None:
-    """``loss.backward()``; ``one`` is a reusable ``ones_like(loss)``."""
-    if _ENGINE is None:
-        loss.backward()
-    else:
-        grad = (_ones_like(loss, one),)
-        _ENGINE.run_backward((loss,), grad, False, False, (), True, True)
 
 
 def _same_tensors(a: list[torch.Tensor], b: list[torch.Tensor]) -> bool:
@@ -366,13 +384,22 @@ class ValidationSet:
     """A validation set and how to judge raw outputs on it after each epoch.
 
     ``loss(raw)`` is the weighted training criterion without the L2 term; ``score(raw)``
-    the estimator's ``score`` (accuracy or R^2), greater is better.
+    the estimator's ``score`` (accuracy or R^2), greater is better. ``forward``, if
+    given, computes the raw outputs from the module instead of ``module(X)`` (sparse
+    ``X``: see ``_sparse.sparse_forward``).
     """
 
-    def __init__(self, X: torch.Tensor, loss, score):
+    def __init__(self, X, loss, score, forward=None):
         self.X = X
         self.loss = loss
         self.score = score
+        self.forward = forward
+
+    def raw_output(self, module: torch.nn.Module) -> torch.Tensor:
+        """The module's raw outputs on the validation inputs."""
+        if self.forward is not None:
+            return self.forward(module)
+        return module(self.X)
 
 
 class SklearnStopping(Callback):
@@ -418,10 +445,17 @@ class SklearnStopping(Callback):
         loss = float(net.history[-1, "train_loss"])
         self.n_iter += 1
         if not math.isfinite(loss):
+            if p["early_stopping"] and p["solver"] != "lbfgs":
+                # No better weights can follow: stop, the best ones seen are
+                # restored (scikit-learn finishes with them too).
+                self.t += self.n_samples
+                self.loss_curve.append(loss)
+                self.converged = True
+                raise KeyboardInterrupt
             raise ValueError(
-                f"Training diverged: the loss is {loss} after epoch {self.n_iter}. "
-                "Lower learning_rate_init, scale the inputs (e.g. StandardScaler) or "
-                "the targets, or choose a more robust loss."
+                f"{NON_FINITE_WEIGHTS} Training diverged: the loss is {loss} after "
+                f"epoch {self.n_iter}. Lower learning_rate_init, scale the inputs "
+                "(e.g. StandardScaler) or the targets, or choose a more robust loss."
             )
         if p["solver"] == "lbfgs":
             self.loss = loss
@@ -474,9 +508,11 @@ class SklearnStopping(Callback):
         module = net.module_
         module.eval()
         with torch.inference_mode():
-            raw = module(self.validation.X)
+            raw = self.validation.raw_output(module)
             self.validation_losses.append(self.validation.loss(raw))
-            score = self.validation.score(raw)
+            # Diverged outputs score as no improvement, not as an error.
+            finite = bool(torch.isfinite(raw).all())
+            score = self.validation.score(raw) if finite else -math.inf
         self.validation_scores.append(score)
         if not self.params["early_stopping"]:
             self.best_validation_score = max(self.best_validation_score, score)

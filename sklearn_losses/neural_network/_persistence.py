@@ -81,37 +81,3 @@ def restore_net(net, state: dict, device: torch.device):
     vars(monitor).update(from_plain(state["monitor"], device))
     net.batch_size = state["batch_size"]
     return net
-
-
-def skops_trusted_types() -> list[str]:
-    """Names of this package's types to trust when loading a model with :mod:`skops.io`.
-
-    They are the two estimators and every registered loss class (losses registered
-    later included). Loading a model stored with a custom loss *function* also needs
-    that function's name, which only you can vouch for.
-
-    Returns
-    -------
-    list of str
-        Fully qualified type names, for ``skops.io.load(..., trusted=...)``.
-
-    Examples
-    --------
-    >>> import skops.io as sio
-    >>> from sklearn.datasets import make_blobs
-    >>> from sklearn_losses import MLPClassifier, skops_trusted_types
-    >>> X, y = make_blobs(n_samples=30, random_state=0)
-    >>> clf = MLPClassifier(loss="hinge", max_iter=5, random_state=0).fit(X, y)
-    >>> data = sio.dumps(clf)
-    >>> set(sio.get_untrusted_types(data=data)) <= set(skops_trusted_types())
-    True
-    >>> restored = sio.loads(data, trusted=skops_trusted_types())
-    >>> bool((restored.predict(X) == clf.predict(X)).all())
-    True
-    """
-    from ..losses import CustomLoss
-    from ..losses._registry import _REGISTRY
-    from ._multilayer_perceptron import MLPClassifier, MLPRegressor
-
-    classes = [MLPClassifier, MLPRegressor, CustomLoss, *_REGISTRY.values()]
-    return sorted(f"{cls.__module__}.{cls.__qualname__}" for cls in classes)
