@@ -280,6 +280,51 @@ def test_gaussian_metric_is_the_negative_log_density():
     assert abs(tiny + norm.logpdf(0.0, 0.0, 1e-2)) < 1e-12
 
 
+def test_metrics_take_multioutput_as_scikit_learn():
+    rng = np.random.default_rng(1)
+    y = rng.normal(size=(40, 2))
+    weight = rng.uniform(0, 2, size=40)
+    # several levels: per output, the mean over levels of scikit-learn's metric
+    quantiles = np.sort(rng.normal(size=(40, 2, 3)), axis=2)
+    expected = np.mean(
+        [
+            sk_mean_pinball_loss(
+                y,
+                quantiles[:, :, j],
+                alpha=a,
+                sample_weight=weight,
+                multioutput="raw_values",
+            )
+            for j, a in enumerate(LEVELS)
+        ],
+        axis=0,
+    )
+    value = mean_pinball_loss(
+        y, quantiles, alpha=LEVELS, sample_weight=weight, multioutput="raw_values"
+    )
+    assert value.shape == (2,)
+    assert_allclose(value, expected, rtol=1e-12)
+    weighted = mean_pinball_loss(y, quantiles, alpha=LEVELS, multioutput=[1.0, 3.0])
+    unweighted = mean_pinball_loss(y, quantiles, alpha=LEVELS, multioutput="raw_values")
+    assert abs(weighted - np.average(unweighted, weights=[1.0, 3.0])) < 1e-12
+    # the Gaussian: per output, the weighted mean negative log density
+    mean, std = rng.normal(size=(40, 2)), rng.uniform(0.2, 2, size=(40, 2))
+    expected = np.average(-norm.logpdf(y, mean, std), axis=0, weights=weight)
+    value = gaussian_nll(y, (mean, std), sample_weight=weight, multioutput="raw_values")
+    assert_allclose(value, expected, rtol=1e-12)
+
+
+def test_a_negative_log_likelihood_is_not_taken_for_divergence():
+    # Noise of 0.01: the Gaussian's loss is below zero from the first epoch on (the
+    # log of a small variance), and a decreasing negative curve trains normally.
+    rng = np.random.default_rng(3)
+    X = rng.uniform(-1, 1, size=(8000, 2))
+    y = 0.5 * X[:, 0] + 0.3 * X[:, 1] + 0.01 * rng.normal(size=8000)
+    reg = MLPRegressor(loss="gaussian_nll", **dict(FAST, max_iter=5)).fit(X, y)
+    assert reg.loss_curve_[0] < 0
+    assert reg.loss_curve_[-1] < reg.loss_curve_[0]
+
+
 def test_gaussian_matches_torch_gaussian_nll_loss():
     gen = torch.Generator().manual_seed(0)
     raw = torch.randn(40, 4, generator=gen, dtype=torch.float64)

@@ -677,7 +677,9 @@ class BaseMLP(BaseEstimator):
         if (
             curve
             and not (self.solver != "lbfgs" and restored)
-            and curve[-1] > _DIVERGENCE_GROWTH * curve[0]
+            # growth measured from the first epoch's magnitude: a log-likelihood
+            # (gaussian_nll) may be negative
+            and curve[-1] - curve[0] > (_DIVERGENCE_GROWTH - 1) * abs(curve[0])
         ):
             raise ValueError(
                 f"Training diverged: the loss grew from {curve[0]:.4g} in the first "
