@@ -25,6 +25,11 @@ including a loss of your own as soon as its class is defined. Regression functio
 take scikit-learn's ``multioutput=`` (``"raw_values"``, ``"uniform_average"`` or an
 array of weights).
 
+Two functions take more than one prediction per target: :func:`mean_pinball_loss`
+with several levels (``alpha=[0.05, 0.5, 0.95]``) takes what ``predict_quantiles``
+returns, and :func:`gaussian_nll` the ``(mean, std)`` pair of
+``predict(X, return_std=True)``.
+
 Several names shadow a :mod:`sklearn.metrics` function. Where scikit-learn has the
 same quantity the two agree to 1e-12 in float64 (``mean_squared_error``,
 ``mean_absolute_error``, ``mean_poisson_deviance``, ``mean_gamma_deviance``,
