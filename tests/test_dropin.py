@@ -90,18 +90,15 @@ def test_diverging_regressor_with_early_stopping():
 
 def test_divergence_without_early_stopping_says_what_scikit_learn_says():
     X, y = make_regression(n_samples=100, n_features=5, random_state=0)
-    message = (
-        "Solver produced non-finite parameter weights. The input data may contain "
-        "large values and need to be preprocessed."
-    )
-    with pytest.raises(ValueError) as info:
-        MLPRegressor(solver="sgd", learning_rate_init=1e3, random_state=0).fit(
-            X * 1e3, y * 1e3
-        )
-    text = str(info.value)
-    if "non-finite" in text:
-        assert text.startswith(message)
-        assert "learning_rate_init" in text  # our advice follows
+    params = dict(solver="sgd", learning_rate_init=1e3, random_state=0)
+    with pytest.raises(ValueError) as theirs, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sk.MLPRegressor(**params).fit(X * 1e3, y * 1e3)
+    with pytest.raises(ValueError) as ours:
+        MLPRegressor(**params).fit(X * 1e3, y * 1e3)
+    assert str(theirs.value).startswith("Solver produced non-finite parameter weights.")
+    assert str(ours.value).startswith(str(theirs.value))
+    assert "learning_rate_init" in str(ours.value)  # our advice follows
 
 
 # -- early stopping on tiny data -----------------------------------------------------------
@@ -444,3 +441,21 @@ def test_lbfgs_with_a_users_module_and_the_net_afterwards(capsys):
     assert "Iteration 5, loss" in capsys.readouterr().out
     assert clf.net_.history[-1, "train_loss"] == pytest.approx(clf.loss_)
     assert clf.net_.predict_proba(X_IRIS.astype(np.float64)).shape == (150, 3)
+
+
+def test_weights_on_a_gpu_are_assignable_copies():
+    import torch
+
+    if not torch.cuda.is_available():
+        pytest.skip("needs CUDA")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = MLPClassifier(device="cuda", max_iter=3, random_state=0).fit(
+            X_IRIS, Y_IRIS
+        )
+        MLPClassifier(device="cuda", solver="lbfgs", max_iter=3).fit(X_IRIS, Y_IRIS)
+    with pytest.raises(ValueError, match="read-only"):
+        clf.intercepts_[-1][:] = 0.0
+    clf.intercepts_[-1] = np.array([0.0, 0.0, 50.0])
+    clf.coefs_[-1] = np.zeros_like(clf.coefs_[-1])
+    assert (clf.predict(X_IRIS) == 2).all()

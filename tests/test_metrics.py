@@ -756,6 +756,7 @@ def test_metric_equals_training_criterion(loss_name, params, data, datasets):
         if target.is_floating_point():
             target = target.to(raw.dtype)
         per_sample = est.net_.criterion_(raw, target).double().numpy()
+        per_sample *= est.net_.n_labels  # the objective sums over labels
 
     # the metric on what the estimator's response method returns
     method = "predict" if regression else get_loss(loss_name).response_method

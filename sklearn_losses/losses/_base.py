@@ -37,6 +37,7 @@ from sklearn.utils.validation import check_array, check_consistent_length, colum
 
 from ._activation import ACTIVATIONS, Activation
 from ._interval import REAL_LINE, Interval
+from ._names import add_loss
 
 #: Keras' epsilon, used where a loss follows the Keras definition.
 KERAS_EPSILON = 1e-7
@@ -207,9 +208,7 @@ class Loss(BaseEstimator):
             # Nor would an inherited best constant minimise the new formula.
             cls.fit_intercept_only = Loss.fit_intercept_only
         if register and vars(cls).get("name"):
-            from ._registry import register_loss  # the registry imports this module
-
-            register_loss(cls)
+            add_loss(cls)
 
     # -- derived from the declaration -------------------------------------------------
     @property

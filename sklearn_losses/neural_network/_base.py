@@ -415,11 +415,7 @@ class BaseMLP(BaseEstimator):
         optimizer, optimizer_params = self._optimizer()
         net = Net(
             module=module,
-            criterion=Criterion(
-                self._loss,
-                self._loss.output_activation(self._task),
-                n_outputs if self._task == "multilabel" else 1,
-            ),
+            criterion=Criterion(self._loss, self._loss.output_activation(self._task)),
             optimizer=optimizer,
             lr=self.learning_rate_init if self.solver != "lbfgs" else 1.0,
             max_epochs=self.max_iter,
@@ -434,6 +430,7 @@ class BaseMLP(BaseEstimator):
             verbose=0,
             device=device,
             alpha=self.alpha,
+            n_labels=n_outputs if self._task == "multilabel" else 1,
             **{f"optimizer__{k}": v for k, v in optimizer_params.items()},
         )
         return net.initialize()
@@ -482,8 +479,13 @@ class BaseMLP(BaseEstimator):
     def _check_module_outputs(self, X, loss: Loss, task: str) -> None:
         """Refuse a user's module whose outputs do not fit the loss."""
         module = self.net_.module_
-        with torch.no_grad():
-            raw = module(X)
+        training = module.training
+        module.eval()  # no dropout draw, no batch-norm statistics: no side effect
+        try:
+            with torch.no_grad():
+                raw = module(X)
+        finally:
+            module.train(training)
         shape = tuple(getattr(raw, "shape", ()))
         if len(shape) == 2 and shape[1] == self.n_outputs_:
             return
@@ -522,8 +524,8 @@ class BaseMLP(BaseEstimator):
                 cls_name = "LossClass"
             arguments = ", ".join(f"{k[len('loss__') :]}={params[k]!r}" for k in nested)
             raise ValueError(
-                f"Cannot set {', '.join(nested)}: loss={loss!r} is a name, not a loss "
-                f"object with parameters. Pass the loss object instead: "
+                f"Cannot set {', '.join(nested)}: loss={loss!r} is not a loss object, "
+                f"so it has no parameters to set. Pass the loss object instead: "
                 f"loss={cls_name}({arguments}) (from sklearn_losses.losses), or search "
                 f"over loss=[{cls_name}(...), ...]."
             )
@@ -618,11 +620,13 @@ class BaseMLP(BaseEstimator):
         target = self._to_tensor(loss.encode_target(y_val, task), dtype, device)
         weight = self._to_tensor(w_val, dtype, device)
 
+        n_labels = self.net_.n_labels  # summed over labels, as the training loss
+
         def evaluate(raw):
             per_sample = criterion(raw, target)
             if per_sample.ndim == 0:
-                return float(per_sample)
-            return float((per_sample * weight).sum() / weight.sum())
+                return float(per_sample) * n_labels
+            return float((per_sample * weight).sum() / weight.sum()) * n_labels
 
         def score(raw):
             return self._score_raw(raw.cpu().numpy(), y_val, w_val)

@@ -117,7 +117,8 @@ _COMMON_ATTRIBUTES = """
         Score (``score``: R^2 or accuracy) on the validation set per epoch, with
         early stopping or ``validation_data``.
     validation_loss_curve_ : list of float or None
-        Loss on the validation set per epoch (the criterion without the L2 term).
+        Loss on the validation set per epoch (the training loss without the L2
+        term).
     best_validation_score_ : float or None
         Best validation score with early stopping.
     t_ : int

@@ -108,34 +108,21 @@ class TensorBatches:
 
 
 class Criterion(torch.nn.Module):
-    """Per-sample loss of raw network outputs: the loss object and its activation.
+    """Per-sample loss of raw network outputs: the loss object and its activation."""
 
-    ``n_labels`` multiplies the loss, which averages over its columns: for
-    multi-label targets the estimators pass the number of labels, so the training
-    objective sums over labels as scikit-learn's MLP does, and each label learns
-    at the pace of a binary problem instead of ``1 / n_labels`` of it.
-    """
-
-    def __init__(self, loss: Loss, activation: Activation, n_labels: int = 1):
+    def __init__(self, loss: Loss, activation: Activation):
         super().__init__()
         self.loss = loss
         self.activation = activation
-        self.n_labels = n_labels
 
     def forward(self, raw: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-        values = self.loss.raw_loss(raw, target, self.activation)
-        return values if self.n_labels == 1 else values * self.n_labels
+        return self.loss.raw_loss(raw, target, self.activation)
 
     def loss_gradient(
         self, raw: torch.Tensor, target: torch.Tensor, weight: torch.Tensor | None
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Weighted per-sample losses and their gradient (see ``raw_loss_gradient``)."""
-        values, gradient = self.loss.raw_loss_gradient(
-            raw, target, self.activation, weight
-        )
-        if self.n_labels == 1:
-            return values, gradient
-        return values * self.n_labels, gradient * self.n_labels
+        return self.loss.raw_loss_gradient(raw, target, self.activation, weight)
 
 
 class _LastStepAccumulator(FirstStepAccumulator):
@@ -150,7 +137,8 @@ class Net(NeuralNet):
 
     This is scikit-learn's MLP objective per batch: the per-sample losses weighted by
     ``sample_weight`` plus the L2 penalty on weight matrices (not biases), both
-    normalised by the batch's total weight.
+    normalised by the batch's total weight (multi-label losses summed over labels,
+    see ``_objective``).
 
     On small tabular problems a training step costs Python and dispatch overhead, not
     arithmetic. The net keeps skorch's loop and hooks but trims them:
@@ -170,9 +158,10 @@ class Net(NeuralNet):
       gradients directly unless a callback wants to see them in ``.grad``.
     """
 
-    def __init__(self, *args, alpha: float = 0.0, **kwargs):
+    def __init__(self, *args, alpha: float = 0.0, n_labels: int = 1, **kwargs):
         super().__init__(*args, **kwargs)
         self.alpha = alpha
+        self.n_labels = n_labels
 
     @property
     def _default_callbacks(self):
@@ -209,7 +198,14 @@ class Net(NeuralNet):
 
         ``values`` are the per-sample losses, already weighted (or a custom loss's
         batch mean); ``penalty`` is ``||W||^2``, None without L2 term.
+
+        The losses average over their columns; for multi-label targets
+        ``n_labels`` scales them back to a sum over labels, as scikit-learn's MLP
+        sums: each label then learns at the pace of a binary problem, not
+        ``1 / n_labels`` of it.
         """
+        if self.n_labels != 1:
+            values = values * self.n_labels
         if weight is None:  # all weights one (see TensorData)
             normaliser = target.shape[0]
             if penalty is None and values.ndim:
@@ -241,6 +237,8 @@ class Net(NeuralNet):
         loss, normaliser = self._objective(values, target, weight, penalty)
         if values.ndim:  # a batch mean's gradient is already divided
             gradient /= normaliser
+        if self.n_labels != 1:
+            gradient *= self.n_labels
         grads = mlp.backward(
             inputs, gradient, self.alpha / normaliser if self.alpha else None
         )
