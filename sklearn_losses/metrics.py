@@ -465,7 +465,7 @@ def gaussian_nll(
     *,
     sample_weight: ArrayLike | None = None,
     multioutput: str | ArrayLike = "uniform_average",
-    eps: float = 1e-6,
+    eps: float = 1e-4,
 ) -> float | np.ndarray:
     """Mean Gaussian negative log-likelihood, the metric of the ``gaussian_nll`` loss.
 
@@ -491,7 +491,7 @@ default="uniform_average"
         How several outputs are combined, as in :mod:`sklearn.metrics`:
         ``"raw_values"`` returns the value of each output, ``"uniform_average"``
         their mean, an array of weights their weighted average.
-    eps : float, default=1e-6
+    eps : float, default=1e-4
         Floor of the variance.
 
     Returns

@@ -14,22 +14,7 @@ ESTIMATORS = [MLPRegressor(loss=name) for name in loss_names("regression")] + [
 ]
 
 
-def expected_failed_checks(estimator) -> dict[str, str]:
-    """Checks a loss cannot pass, each with the reason."""
-    if get_loss(estimator.loss).name != "gaussian_nll":
-        return {}
-    # Weighted and repeated rows agree up to round-off only. On the check's
-    # noise-free integer targets the predicted variance keeps shrinking (std near
-    # 0.005 at the end), and the loss's 1 / variance amplifies the round-off to
-    # about 2e-9 on a prediction near zero, beyond the check's atol of 1e-9.
-    reason = "round-off amplified by the shrinking variance of gaussian_nll"
-    return {
-        "check_sample_weight_equivalence_on_dense_data": reason,
-        "check_sample_weight_equivalence_on_sparse_data": reason,
-    }
-
-
-@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
+@parametrize_with_checks(ESTIMATORS)
 def test_sklearn_compatible(estimator, check):
     check(estimator)
 

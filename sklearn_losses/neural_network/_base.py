@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import warnings
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ from sklearn.utils.validation import (
     check_is_fitted,
     validate_data,
 )
+from skorch.callbacks import Callback
 
 from ..losses import Loss, get_loss
 from ._fused import SGD, Adam
@@ -29,12 +31,19 @@ from ._net import (
     NON_FINITE_WEIGHTS,
     Criterion,
     Net,
-    SklearnStopping,
     TensorBatches,
     TensorData,
     ValidationSet,
 )
 from ._persistence import export_net, restore_net
+from ._rules import (
+    BestWeights,
+    EpochPrinter,
+    LearningRateRule,
+    LossCurve,
+    NoImprovementStopping,
+    ValidationScores,
+)
 from ._sparse import SparseMLPPass, SparseRows, canonical_csr, sparse_forward
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
@@ -227,6 +236,7 @@ class BaseMLP(BaseEstimator):
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "device": [str, torch.device],
         "module": [None, callable],
+        "callbacks": [None, list],
     }
 
     # -- fitted attributes derived from the network -----------------------------------
@@ -276,6 +286,8 @@ class BaseMLP(BaseEstimator):
         )
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True.")
+        if first_pass:
+            self._check_callbacks()
 
         X, y = self._validate_input(X, y, incremental, reset=first_pass)
         if sp.issparse(X):
@@ -351,18 +363,16 @@ class BaseMLP(BaseEstimator):
         else:
             net.batch_size = self._batch_size(len(data))
 
-        monitor = self._monitor()
-        monitor.params = self.get_params(deep=False)  # rules follow the current params
-        if not first_pass and not self.early_stopping and monitor.best_loss is None:
-            monitor.best_loss = np.inf  # early stopping was switched off since
-        if first_pass:
-            monitor.start(len(data), validation)
-        else:
+        if not first_pass:
+            self._update_rules()  # the rules follow the current parameters
             if not incremental:
                 net.initialize_optimizer()  # warm_start keeps weights, not the optimizer
-            monitor.resume(len(data), validation)
+                for group in net.optimizer_.param_groups:
+                    # where torch's schedulers (skorch's LRScheduler) resume from
+                    group.setdefault("initial_lr", group["lr"])
         epochs = 1 if incremental else self.max_iter
         lbfgs_result = None
+        net.validation_set_ = validation
         try:
             with _cpu_threads(device, net.batch_size * self._n_weights()):
                 if self.solver == "lbfgs":
@@ -370,8 +380,8 @@ class BaseMLP(BaseEstimator):
                 else:
                     net.partial_fit(data, None, epochs=epochs)
         finally:
-            monitor.validation = None  # do not keep the validation data in the model
-        self._finish_fit(monitor, incremental, lbfgs_result)
+            net.validation_set_ = None  # do not keep the validation data in the model
+        self._finish_fit(incremental, lbfgs_result)
         return self
 
     def _fit_lbfgs(self, data: TensorData):
@@ -424,9 +434,7 @@ class BaseMLP(BaseEstimator):
             iterator_train__shuffle=self.shuffle,
             iterator_train__generator=generator,
             train_split=None,
-            callbacks=[
-                ("sklearn_stopping", SklearnStopping(self.get_params(deep=False)))
-            ],
+            callbacks=self._net_callbacks(),
             verbose=0,
             device=device,
             alpha=self.alpha,
@@ -551,8 +559,70 @@ class BaseMLP(BaseEstimator):
             "line_search_fn": "strong_wolfe",
         }
 
-    def _monitor(self) -> SklearnStopping:
-        return dict(self.net_.callbacks_)["sklearn_stopping"]
+    # -- callbacks: scikit-learn's rules and the user's ----------------------------------
+    def _rules(self) -> list[tuple[str, Callback]]:
+        """scikit-learn's training rules as callbacks (see ``_rules.py``), with the
+        current parameters (sgd and adam; lbfgs trains outside skorch's loop); the
+        stopping rule decides last."""
+        early_stopping = bool(self.early_stopping)
+        return [
+            ("sklearn_loss_curve", LossCurve(early_stopping)),
+            ("sklearn_validation", ValidationScores()),
+            ("sklearn_best_weights", BestWeights(early_stopping)),
+            ("sklearn_printer", EpochPrinter(bool(self.verbose))),
+            (
+                "sklearn_learning_rate",
+                LearningRateRule(
+                    self.solver,
+                    self.learning_rate,
+                    self.learning_rate_init,
+                    self.power_t,
+                ),
+            ),
+            (
+                "sklearn_no_improvement",
+                NoImprovementStopping(
+                    self.tol, self.n_iter_no_change, early_stopping, bool(self.verbose)
+                ),
+            ),
+        ]
+
+    def _net_callbacks(self) -> list:
+        """The net's callbacks: the rules, with fresh copies of the user's
+        ``callbacks`` before the stopping rule, so that they see every epoch."""
+        *rules, stopping = self._rules()
+        return [*rules, *copy.deepcopy(list(self.callbacks or ())), stopping]
+
+    def _check_callbacks(self) -> None:
+        for item in self.callbacks or ():
+            cb = item[1] if isinstance(item, tuple) and len(item) == 2 else item
+            named = not isinstance(item, tuple) or isinstance(item[0], str)
+            if not named or not (
+                isinstance(cb, Callback)
+                or (isinstance(cb, type) and issubclass(cb, Callback))
+            ):
+                raise ValueError(
+                    "callbacks must be a list of skorch callbacks "
+                    "(skorch.callbacks.Callback instances) or (name, callback) "
+                    f"tuples; got {item!r}."
+                )
+            name = item[0] if isinstance(item, tuple) else None
+            if name is not None and name.startswith("sklearn_"):
+                raise ValueError(
+                    f"The callback name {name!r} is reserved: names starting with "
+                    "'sklearn_' belong to the estimator's own training rules. "
+                    "Choose another name."
+                )
+
+    def _update_rules(self) -> None:
+        """Give the net's rule callbacks the current parameters (warm start)."""
+        current = dict(self._rules())
+        for name, cb in self.net_.callbacks_:
+            if name in current:
+                cb.set_params(**current[name].get_params())
+
+    def _rule(self, cls):
+        return next(cb for _, cb in self.net_.callbacks_ if type(cb) is cls)
 
     def _batch_size(self, n_samples: int) -> int:
         if self.batch_size == "auto":
@@ -634,15 +704,16 @@ class BaseMLP(BaseEstimator):
         if sp.issparse(X_val):
             return ValidationSet(
                 X_val,
+                target,
                 evaluate,
                 score,
                 forward=lambda module: sparse_forward(module, X_val, dtype, device),
             )
-        return ValidationSet(self._to_tensor(X_val, dtype, device), evaluate, score)
+        return ValidationSet(
+            self._to_tensor(X_val, dtype, device), target, evaluate, score
+        )
 
-    def _finish_fit(
-        self, monitor: SklearnStopping, incremental: bool, lbfgs_result=None
-    ) -> None:
+    def _finish_fit(self, incremental: bool, lbfgs_result=None) -> None:
         net = self.net_
         restored = False
         if self.solver == "lbfgs":
@@ -650,22 +721,23 @@ class BaseMLP(BaseEstimator):
             self.n_iter_ = check_lbfgs_result(lbfgs_result, self.max_iter, 4)
             self.loss_ = float(lbfgs_result.fun)
         else:
-            self.n_iter_ = monitor.n_iter
-            self.t_ = monitor.t
-            self.loss_ = float(monitor.loss_curve[-1])
-            self.loss_curve_ = list(monitor.loss_curve)
-            self.best_loss_ = monitor.best_loss
-            self.validation_scores_ = monitor.validation_scores
-            self.best_validation_score_ = monitor.best_validation_score
-            self.validation_loss_curve_ = monitor.validation_losses
-            restored = self.early_stopping and monitor.best_state is not None
+            curve = self._rule(LossCurve)
+            validation = self._rule(ValidationScores)
+            stopping = self._rule(NoImprovementStopping)
+            best_state = self._rule(BestWeights).best_state_
+            self.n_iter_ = curve.n_iter_
+            self.t_ = curve.t_
+            self.loss_ = float(curve.loss_curve_[-1])
+            self.loss_curve_ = list(curve.loss_curve_)
+            self.best_loss_ = stopping.best_loss_
+            self.validation_scores_ = validation.validation_scores_
+            self.best_validation_score_ = validation.best_validation_score_
+            self.validation_loss_curve_ = validation.validation_losses_
+            restored = self.early_stopping and best_state is not None
             if restored:  # the best weights seen (scikit-learn does the same)
-                net.module_.load_state_dict(monitor.best_state)
-            if (
-                not incremental
-                and not monitor.converged
-                and self.n_iter_ == self.max_iter
-            ):
+                net.module_.load_state_dict(best_state)
+            converged = curve.diverged_ or stopping.stopped_
+            if not incremental and not converged and self.n_iter_ == self.max_iter:
                 warnings.warn(
                     f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached "
                     "and the optimization hasn't converged yet.",

@@ -103,6 +103,27 @@ _COMMON_PARAMETERS = """
         that returns raw outputs; the loss adds the output activation. With sparse
         ``X`` the module receives each batch as a dense tensor (the built-in MLP
         multiplies the sparse matrix directly).
+    callbacks : list or None, default=None
+        skorch callbacks to train with, as ``skorch.NeuralNet(callbacks=...)`` takes
+        them: callback objects or ``(name, callback)`` tuples, e.g.
+        ``[ProgressBar(), LRScheduler(StepLR, step_size=10),
+        Checkpoint(dirname=...)]``. Each fit trains with fresh copies (the list is
+        never changed); ``warm_start`` and ``partial_fit`` continue with the copies
+        of the fit they continue, and a saved model's callbacks come back as fresh
+        copies. They run after the estimator's own training rules (callbacks
+        named ``"sklearn_*"``), so the history row of each epoch holds
+        ``train_loss`` and ``train_loss_best``, and with a validation set
+        (``early_stopping`` or ``validation_data``) ``valid_loss`` (the loss
+        without the L2 term), ``valid_score`` (as ``score``) and their ``*_best``
+        flags, the keys skorch's ``Checkpoint`` and ``EarlyStopping`` monitor by
+        default. Callbacks see batches as ``(X, y)`` with ``y``
+        the encoded target (what the loss sees) and the network's raw outputs as
+        ``y_pred``; the validation set is skorch's ``dataset_valid``, seen as one
+        batch, so ``EpochScoring`` scores it by default (``on_train=True`` scores
+        the training batches), with ``net.predict`` giving raw outputs. Callbacks
+        with per-batch hooks make training take torch's general step, which is
+        slower. sgd and adam train through skorch's loop; lbfgs trains in SciPy
+        and does not run them.
 """
 
 _COMMON_ATTRIBUTES = """
@@ -219,6 +240,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         max_fun=15000,
         device="cpu",
         module=None,
+        callbacks=None,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -246,6 +268,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         self.max_fun = max_fun
         self.device = device
         self.module = module
+        self.callbacks = callbacks
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, validation_data=None):
@@ -511,6 +534,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         class_weight=None,
         device="cpu",
         module=None,
+        callbacks=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -539,6 +563,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         self.class_weight = class_weight
         self.device = device
         self.module = module
+        self.callbacks = callbacks
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, validation_data=None):

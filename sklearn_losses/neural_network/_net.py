@@ -1,10 +1,8 @@
-"""skorch glue: tensor batches, the weighted criterion, scikit-learn's stopping rules."""
+"""skorch glue: tensor batches, the weighted criterion, the trimmed training loop."""
 
 from __future__ import annotations
 
-import copy
 import math
-import time
 from typing import NamedTuple
 
 import numpy as np
@@ -145,8 +143,11 @@ class Net(NeuralNet):
 
     * ``run_single_epoch`` records the epoch's ``train_loss`` (the batch losses'
       mean weighted by batch size, as skorch's ``PassthroughScoring`` computes it)
-      instead of per-batch history entries, and notifies ``on_batch_begin``/
-      ``on_batch_end``/``on_grad_computed`` only if a callback implements them;
+      and the last batch's entry instead of every batch's, and notifies
+      ``on_batch_begin``/``on_batch_end``/``on_grad_computed`` (and then records
+      every batch) only if a callback implements them;
+    * the estimator's validation set is skorch's ``dataset_valid``, judged in one
+      forward pass per epoch (:meth:`validate`);
     * the built-in :class:`MLPModule` trains without autograd: :class:`MLPPass`
       runs its forward pass and a hand-written backward (L2 term included), and the
       loss's ``raw_loss_gradient`` gives the gradient with respect to the raw
@@ -162,13 +163,28 @@ class Net(NeuralNet):
         super().__init__(*args, **kwargs)
         self.alpha = alpha
         self.n_labels = n_labels
+        #: the estimator's validation set during a fit, else None
+        self.validation_set_ = None
 
     @property
     def _default_callbacks(self):
-        # train_loss is recorded by run_single_epoch; there is no validation split
-        # (our validation runs in SklearnStopping) and printing is SklearnStopping's
-        # job, so skorch's PassthroughScoring and PrintLog would only cost time.
+        # train_loss is recorded by run_single_epoch, the validation results by
+        # validate; printing is the estimators' EpochPrinter's job. skorch's
+        # PassthroughScoring and PrintLog would only cost time.
         return [("epoch_timer", EpochTimer())]
+
+    def get_split_datasets(self, X, y=None, **fit_params):
+        # The estimator's validation set is skorch's dataset_valid: callbacks see
+        # it in on_epoch_begin/on_epoch_end (EpochScoring scores it by default).
+        dataset_train, dataset_valid = super().get_split_datasets(X, y, **fit_params)
+        if dataset_valid is None and self.validation_set_ is not None:
+            dataset_valid = self.validation_set_
+        return dataset_train, dataset_valid
+
+    def get_iterator(self, dataset, training=False):
+        if isinstance(dataset, ValidationSet):
+            return dataset  # validated whole, in one pass (see validate)
+        return super().get_iterator(dataset, training=training)
 
     def initialize_module(self):
         super().initialize_module()
@@ -187,7 +203,8 @@ class Net(NeuralNet):
         penalty = None
         if self.alpha:
             penalty = sum(p.square().sum() for p in self.penalized_)
-        target, weight = y_true
+        # (target, weight) from TensorBatches; a callback may pass a bare target.
+        target, weight = y_true if isinstance(y_true, tuple) else (y_true, None)
         values = self.criterion_(y_pred, target)
         if weight is not None and values.ndim:
             values = values * weight
@@ -251,6 +268,8 @@ class Net(NeuralNet):
 
     # -- the training loop -------------------------------------------------------------
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        if isinstance(iterator, ValidationSet):
+            return self.validate(iterator, prefix)
         if iterator is None or not training:
             return super().run_single_epoch(
                 iterator, training, prefix, step_fn, **fit_params
@@ -262,7 +281,8 @@ class Net(NeuralNet):
         try:
             for batch in iterator:
                 if per_batch:
-                    self.notify("on_batch_begin", batch=batch, training=training)
+                    seen = _callback_batch(batch)
+                    self.notify("on_batch_begin", batch=seen, training=training)
                 step = step_fn(batch, **fit_params)
                 loss = step["loss"]  # no .item(): no device sync per batch
                 if loss.requires_grad:
@@ -272,16 +292,56 @@ class Net(NeuralNet):
                 if per_batch:
                     self.history.record_batch(prefix + "_loss", loss.item())
                     self.history.record_batch(prefix + "_batch_size", sizes[-1])
-                    self.notify("on_batch_end", batch=batch, training=training, **step)
+                    self.notify("on_batch_end", batch=seen, training=training, **step)
         finally:
             self._epoch = None
+        row = last_row(self.history)
         if losses:
             # np.average(values, weights=sizes), as PassthroughScoring computes it
             values = torch.stack(losses).to(torch.float64).cpu().numpy()
             weights = np.asarray(sizes, dtype=np.float64)
             mean = (values * weights).sum() / weights.sum()
-            self.history.record(prefix + "_loss", float(mean))
-        self.history.record(prefix + "_batch_count", len(losses))
+            row[prefix + "_loss"] = float(mean)
+            if not per_batch:  # the last batch only, for callbacks that read it
+                # (skorch's Checkpoint names its files after it)
+                row["batches"].append(
+                    {
+                        prefix + "_loss": float(values[-1]),
+                        prefix + "_batch_size": sizes[-1],
+                    }
+                )
+        row[prefix + "_batch_count"] = len(losses)
+
+    def validate(self, validation: ValidationSet, prefix: str = "valid") -> None:
+        """The validation phase of an epoch: one forward pass over the whole set.
+
+        Records ``valid_loss`` (the criterion without the L2 term) and
+        ``valid_score`` (the estimator's score; -inf for non-finite outputs, which
+        count as no improvement, not as an error), and shows per-batch callbacks
+        the set as one batch ``(X, target)`` with its raw outputs.
+        """
+        module = self.module_
+        module.eval()
+        with torch.inference_mode():
+            raw = validation.raw_output(module)
+            loss = validation.loss(raw)
+            finite = bool(torch.isfinite(raw).all())
+            score = validation.score(raw) if finite else -math.inf
+        row = last_row(self.history)
+        row[prefix + "_loss"] = loss
+        row[prefix + "_score"] = score
+        if self._callbacks_implement("on_batch_begin", "on_batch_end"):
+            batch = (validation.X, validation.target)
+            self.notify("on_batch_begin", batch=batch, training=False)
+            self.history.record_batch(prefix + "_loss", loss)
+            self.history.record_batch(prefix + "_batch_size", len(validation))
+            self.notify(
+                "on_batch_end",
+                batch=batch,
+                training=False,
+                loss=torch.tensor(loss),
+                y_pred=raw,
+            )
 
     def _prepare_epoch(self, per_batch: bool, sparse: bool = False) -> None:
         """What every step of this epoch reuses (see :class:`_Epoch`)."""
@@ -374,6 +434,23 @@ class _Epoch(NamedTuple):
     direct: bool
 
 
+def last_row(history) -> dict:
+    """The history's row of the current epoch, to read or write keys.
+
+    skorch's ``History`` indexing (``history[-1, key]``, ``record``) copies the whole
+    list on every access, a cost that grows with the epochs; a ``History`` is a
+    list of dicts, and this takes its last item directly.
+    """
+    return list.__getitem__(history, -1)
+
+
+def _callback_batch(batch):
+    """A training batch as callbacks see it: ``(X, target)``, skorch's ``(X, y)``
+    with the encoded target (what the loss sees); sample weights stay internal."""
+    X, (target, _) = batch
+    return X, target
+
+
 def _same_tensors(a: list[torch.Tensor], b: list[torch.Tensor]) -> bool:
     return len(a) == len(b) and all(x is y for x, y in zip(a, b))
 
@@ -381,14 +458,17 @@ def _same_tensors(a: list[torch.Tensor], b: list[torch.Tensor]) -> bool:
 class ValidationSet:
     """A validation set and how to judge raw outputs on it after each epoch.
 
-    ``loss(raw)`` is the weighted training criterion without the L2 term; ``score(raw)``
-    the estimator's ``score`` (accuracy or R^2), greater is better. ``forward``, if
-    given, computes the raw outputs from the module instead of ``module(X)`` (sparse
-    ``X``: see ``_sparse.sparse_forward``).
+    ``target`` is the encoded target (what the loss sees); ``loss(raw)`` the weighted
+    training criterion without the L2 term; ``score(raw)`` the estimator's ``score``
+    (accuracy or R^2), greater is better. ``forward``, if given, computes the raw
+    outputs from the module instead of ``module(X)`` (sparse ``X``: see
+    ``_sparse.sparse_forward``). The net takes it as skorch's ``dataset_valid`` (see
+    ``Net.validation_set_``).
     """
 
-    def __init__(self, X, loss, score, forward=None):
+    def __init__(self, X, target: torch.Tensor, loss, score, forward=None):
         self.X = X
+        self.target = target
         self.loss = loss
         self.score = score
         self.forward = forward
@@ -399,124 +479,5 @@ class ValidationSet:
             return self.forward(module)
         return module(self.X)
 
-
-class SklearnStopping(Callback):
-    """scikit-learn's MLP training rules, applied at the end of each skorch epoch.
-
-    Records the loss curve, counts epochs without improvement (training loss, or the
-    validation score with early stopping), adapts the SGD learning rate
-    (``invscaling``, ``adaptive``), keeps the best weights under early stopping, and
-    stops training by raising ``KeyboardInterrupt`` as skorch's own callbacks do.
-    """
-
-    def __init__(self, params: dict):
-        self.params = params
-
-    def start(self, n_samples: int, validation: ValidationSet | None) -> None:
-        """Reset the bookkeeping for a new model."""
-        self.loss_curve = []
-        self.no_improvement_count = 0
-        self.validation_losses = [] if validation is not None else None
-        self.validation_scores = [] if validation is not None else None
-        self.best_validation_score = -math.inf if validation is not None else None
-        self.best_loss = None if self.params["early_stopping"] else math.inf
-        self.best_state = None
-        self.t = 0
-        self.resume(n_samples, validation)
-
-    def resume(self, n_samples: int, validation: ValidationSet | None) -> None:
-        """Prepare one more call of fit or partial_fit."""
-        self.n_samples = n_samples
-        self.validation = validation
-        if validation is not None and self.validation_scores is None:
-            self.validation_losses, self.validation_scores = [], []
-            self.best_validation_score = -math.inf
-        self.n_iter = 0
-        self.converged = False
-        self.epoch_start = time.perf_counter()
-
-    def on_epoch_begin(self, net, **kwargs):
-        self.epoch_start = time.perf_counter()
-
-    def on_epoch_end(self, net, **kwargs):
-        p = self.params
-        loss = float(net.history[-1, "train_loss"])
-        self.n_iter += 1
-        if not math.isfinite(loss):
-            if p["early_stopping"] and p["solver"] != "lbfgs":
-                # No better weights can follow: stop, the best ones seen are
-                # restored (scikit-learn finishes with them too).
-                self.t += self.n_samples
-                self.loss_curve.append(loss)
-                self.converged = True
-                raise KeyboardInterrupt
-            raise ValueError(
-                f"{NON_FINITE_WEIGHTS} Training diverged: the loss is {loss} after "
-                f"epoch {self.n_iter}. Lower learning_rate_init, scale the inputs "
-                "(e.g. StandardScaler) or the targets, or choose a more robust loss."
-            )
-        if p["solver"] == "lbfgs":
-            self.loss = loss
-            return
-        self.t += self.n_samples
-        self.loss_curve.append(loss)
-        message = f"Iteration {self.n_iter}, loss = {loss:.8f}"
-        if self.validation is not None:
-            score = self._validate(net)
-            message += (
-                f", validation loss = {self.validation_losses[-1]:.8f}"
-                f", validation score = {score:.6f}"
-            )
-        if p["early_stopping"]:
-            if score < self.best_validation_score + p["tol"]:
-                self.no_improvement_count += 1
-            else:
-                self.no_improvement_count = 0
-            if score > self.best_validation_score:
-                self.best_validation_score = score
-                self.best_state = copy.deepcopy(net.module_.state_dict())
-        else:
-            if loss > self.best_loss - p["tol"]:
-                self.no_improvement_count += 1
-            else:
-                self.no_improvement_count = 0
-            self.best_loss = min(self.best_loss, loss)
-        if p["verbose"]:
-            print(f"{message}, time = {time.perf_counter() - self.epoch_start:.3f}s")
-
-        if p["solver"] == "sgd" and p["learning_rate"] == "invscaling":
-            self._set_lr(net, p["learning_rate_init"] / (self.t + 1) ** p["power_t"])
-        if self.no_improvement_count > p["n_iter_no_change"]:
-            if p["solver"] == "sgd" and p["learning_rate"] == "adaptive":
-                lr = net.optimizer_.param_groups[0]["lr"]
-                if lr > 1e-6:
-                    self._set_lr(net, lr / 5.0)
-                    self.no_improvement_count = 0
-                    return
-            self.converged = True
-            if p["verbose"]:
-                what = "Validation score" if self.validation else "Training loss"
-                print(
-                    f"{what} did not improve more than tol={p['tol']} for "
-                    f"{p['n_iter_no_change']} consecutive epochs. Stopping."
-                )
-            raise KeyboardInterrupt
-
-    def _validate(self, net) -> float:
-        module = net.module_
-        module.eval()
-        with torch.inference_mode():
-            raw = self.validation.raw_output(module)
-            self.validation_losses.append(self.validation.loss(raw))
-            # Diverged outputs score as no improvement, not as an error.
-            finite = bool(torch.isfinite(raw).all())
-            score = self.validation.score(raw) if finite else -math.inf
-        self.validation_scores.append(score)
-        if not self.params["early_stopping"]:
-            self.best_validation_score = max(self.best_validation_score, score)
-        return score
-
-    @staticmethod
-    def _set_lr(net, lr):
-        for group in net.optimizer_.param_groups:
-            group["lr"] = lr
+    def __len__(self) -> int:
+        return self.X.shape[0]

@@ -66,14 +66,15 @@ def coo_tensor(X: sp.csr_matrix, dtype: torch.dtype, device) -> torch.Tensor:
     rows = np.repeat(np.arange(X.shape[0], dtype=np.int64), np.diff(X.indptr))
     indices = np.vstack([rows, X.indices.astype(np.int64)])
     values = torch.from_numpy(np.ascontiguousarray(X.data))
-    tensor = torch.sparse_coo_tensor(
-        torch.from_numpy(indices),
-        values,
-        size=X.shape,
-        dtype=dtype,
-        is_coalesced=True,  # row-major order, no duplicates: a canonical CSR's
-        check_invariants=False,
-    )
+    arguments = dict(size=X.shape, dtype=dtype, check_invariants=False)
+    try:  # row-major order, no duplicates: a canonical CSR's entries are coalesced
+        tensor = torch.sparse_coo_tensor(
+            torch.from_numpy(indices), values, is_coalesced=True, **arguments
+        )
+    except TypeError:  # torch without the is_coalesced argument
+        tensor = torch.sparse_coo_tensor(
+            torch.from_numpy(indices), values, **arguments
+        ).coalesce()
     return tensor.to(device)
 
 
