@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALL := $(BIN)/python -m pip install --quiet -c constraints.txt
 
-.PHONY: demo reproduce test lint bench bench-real clean docs docs-check
+.PHONY: demo reproduce test test-min lint bench bench-real clean docs docs-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,16 @@ reproduce: $(VENV)/.installed-cli  ## the nine reference experiments, 10 seeds
 
 test: $(VENV)/.installed-test  ## the test suite
 	$(BIN)/python -m pytest
+
+# The same suite against the lowest versions pyproject.toml allows, in its own venv.
+MIN_VENV := .venv-min
+$(MIN_VENV)/.installed: pyproject.toml constraints-min.txt
+	$(PYTHON) -m venv $(MIN_VENV)
+	$(MIN_VENV)/bin/python -m pip install --quiet -c constraints-min.txt -e ".[test]"
+	touch $@
+
+test-min: $(MIN_VENV)/.installed  ## the test suite on the minimum supported versions
+	$(MIN_VENV)/bin/python -m pytest
 
 bench: $(VENV)/.installed-test  ## speed against scikit-learn, a bare torch loop and skorch
 	$(BIN)/python benchmarks/bench_speed.py
@@ -39,4 +49,4 @@ docs-check: docs  ## open the built site in headless Chromium: links, formulas, 
 	$(BIN)/python docs/check_site.py docs/_build/html
 
 clean:
-	rm -rf $(VENV) output
+	rm -rf $(VENV) $(MIN_VENV) output

@@ -62,6 +62,6 @@ print("predicted positive:", broken.predict(X).mean(), " actual:", y.mean())
 
 # %%
 # A loss with its own hyperparameters, or one that should appear in
-# ``loss_names()`` and get a scorer, is better written as a subclass of
-# :class:`sklearn_losses.losses.Loss` and registered with
-# :func:`sklearn_losses.losses.register_loss`.
+# ``loss_names()`` and get a metric function and a scorer, is better written as a
+# subclass of :class:`sklearn_losses.losses.Loss` with a ``name``: defining the class
+# registers it.

@@ -11,15 +11,29 @@ Conventions, shared with :mod:`sklearn.metrics`:
 * signature ``(y_true, y_pred, *, sample_weight=None, <loss parameters>)``, plus
   ``labels=None`` for classification; the result is a Python float, lower is better;
 * sample weights give ``sum(w * l) / sum(w)`` (scikit-learn's ``np.average``, not
-  Keras' ``sum(w * l) / n``); several outputs or labels are averaged uniformly;
+  Keras' ``sum(w * l) / n``); several outputs are averaged uniformly, several labels
+  of a multi-label target summed (as scikit-learn's MLP trains on them);
 * class labels may be of any type scikit-learn accepts (strings included); columns
   of ``y_pred`` follow the sorted labels, like ``classes_``. Pass ``labels=`` when
   ``y_true`` may miss a class (a cross-validation fold): each label is then encoded
   by its position in ``labels``, never guessed from ``y_true``.
 
+Every registered loss has its functions here: written out below for the original
+losses, derived from the loss class for the others (:func:`metric_function`: the
+class's constructor parameters become keyword arguments, its docstring the function's),
+including a loss of your own as soon as its class is defined. Regression functions
+take scikit-learn's ``multioutput=`` (``"raw_values"``, ``"uniform_average"`` or an
+array of weights).
+
+Two functions take more than one prediction per target: :func:`mean_pinball_loss`
+with several levels (``alpha=[0.05, 0.5, 0.95]``) takes what ``predict_quantiles``
+returns, and :func:`gaussian_nll` the ``(mean, std)`` pair of
+``predict(X, return_std=True)``.
+
 Several names shadow a :mod:`sklearn.metrics` function. Where scikit-learn has the
 same quantity the two agree to 1e-12 in float64 (``mean_squared_error``,
-``mean_absolute_error``, ``mean_poisson_deviance``, ``mean_pinball_loss``,
+``mean_absolute_error``, ``mean_poisson_deviance``, ``mean_gamma_deviance``,
+``mean_tweedie_deviance``, ``mean_absolute_percentage_error``, ``mean_pinball_loss``,
 ``log_loss`` on binary and multi-class targets, ``hinge_loss``); the docstrings say
 where and why they differ (``mean_squared_log_error`` follows Keras' clipping,
 ``hinge_loss`` encodes a one-class fold by ``labels``, ``log_loss`` on multi-label
@@ -30,12 +44,16 @@ functions (``binary_crossentropy`` is :func:`log_loss`, ``hinge`` is
 
 from __future__ import annotations
 
+import inspect
+
+import numpy as np
 from numpy.typing import ArrayLike
 
 from .losses import (
     AbsoluteError,
     BinaryFocal,
     CategoricalHinge,
+    GaussianNLL,
     Hinge,
     Huber,
     KLDivergence,
@@ -48,6 +66,8 @@ from .losses import (
     SquaredError,
     SquaredHinge,
     SquaredLogError,
+    _registry,
+    loss_names,
 )
 
 __all__ = [
@@ -55,8 +75,8 @@ __all__ = [
     "binary_focal_crossentropy",
     "binary_focal_loss",
     "categorical_crossentropy",
-    "categorical_focal_crossentropy",
     "categorical_hinge",
+    "gaussian_nll",
     "hinge",
     "hinge_loss",
     "huber",
@@ -71,6 +91,7 @@ __all__ = [
     "mean_squared_error",
     "mean_squared_log_error",
     "mean_squared_logarithmic_error",
+    "metric_function",
     "quantile_loss",
     "sparse_categorical_crossentropy",
     "squared_hinge",
@@ -78,9 +99,22 @@ __all__ = [
 ]
 
 
-def _evaluate(loss: Loss, y_true, y_pred, sample_weight, labels=None) -> float:
+def _evaluate(
+    loss: Loss,
+    y_true,
+    y_pred,
+    sample_weight,
+    labels=None,
+    multioutput="uniform_average",
+) -> float | np.ndarray:
     loss.validate()
-    return loss.metric(y_true, y_pred, sample_weight=sample_weight, labels=labels)
+    return loss.metric(
+        y_true,
+        y_pred,
+        sample_weight=sample_weight,
+        labels=labels,
+        multioutput=multioutput,
+    )
 
 
 # Docstring sections shared by several functions, filled in by ``_doc``.
@@ -91,7 +125,11 @@ _SECTIONS = {
     y_pred : array-like of shape (n_samples,) or (n_samples, n_outputs)
         Predicted values, as ``predict`` returns them.
     sample_weight : array-like of shape (n_samples,), default=None
-        Sample weights; the result is ``sum(w * l) / sum(w)``.""",
+        Sample weights; the result is ``sum(w * l) / sum(w)``.
+    multioutput : {"raw_values", "uniform_average"} or array-like, default="uniform_average"
+        How several outputs are combined, as in :mod:`sklearn.metrics`:
+        ``"raw_values"`` returns the value of each output, ``"uniform_average"``
+        their mean, an array of weights their weighted average.""",
     "PROBA_PARAMETERS": """\
     y_true : array-like of shape (n_samples,) or (n_samples, n_labels)
         True class labels (strings allowed), or a multi-label indicator matrix.
@@ -122,6 +160,10 @@ _SECTIONS = {
     "RETURNS": """\
     loss : float
         The weighted mean of the per-sample losses; lower is better.""",
+    "REGRESSION_RETURNS": """\
+    loss : float or ndarray of shape (n_outputs,)
+        The weighted mean of the per-sample losses (lower is better), or one value
+        per output for ``multioutput="raw_values"``.""",
 }
 
 
@@ -135,8 +177,12 @@ def _doc(func):
 # -- regression -----------------------------------------------------------------------
 @_doc
 def mean_squared_error(
-    y_true: ArrayLike, y_pred: ArrayLike, *, sample_weight: ArrayLike | None = None
-) -> float:
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    sample_weight: ArrayLike | None = None,
+    multioutput: str | ArrayLike = "uniform_average",
+) -> float | np.ndarray:
     """Mean squared error, the metric of the ``squared_error`` loss.
 
     Per element ``(y_pred - y_true)**2``, averaged over outputs, then over samples.
@@ -150,7 +196,7 @@ def mean_squared_error(
 
     Returns
     -------
-    %RETURNS%
+    %REGRESSION_RETURNS%
 
     See Also
     --------
@@ -162,13 +208,19 @@ def mean_squared_error(
     >>> mean_squared_error([3.0, -0.5, 2.0, 7.0], [2.5, 0.0, 2.0, 8.0])
     0.375
     """
-    return _evaluate(SquaredError(), y_true, y_pred, sample_weight)
+    return _evaluate(
+        SquaredError(), y_true, y_pred, sample_weight, multioutput=multioutput
+    )
 
 
 @_doc
 def mean_absolute_error(
-    y_true: ArrayLike, y_pred: ArrayLike, *, sample_weight: ArrayLike | None = None
-) -> float:
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    sample_weight: ArrayLike | None = None,
+    multioutput: str | ArrayLike = "uniform_average",
+) -> float | np.ndarray:
     """Mean absolute error, the metric of the ``absolute_error`` loss.
 
     Per element ``|y_pred - y_true|``, averaged over outputs, then over samples.
@@ -181,7 +233,7 @@ def mean_absolute_error(
 
     Returns
     -------
-    %RETURNS%
+    %REGRESSION_RETURNS%
 
     See Also
     --------
@@ -193,13 +245,19 @@ def mean_absolute_error(
     >>> mean_absolute_error([3.0, -0.5, 2.0, 7.0], [2.5, 0.0, 2.0, 8.0])
     0.5
     """
-    return _evaluate(AbsoluteError(), y_true, y_pred, sample_weight)
+    return _evaluate(
+        AbsoluteError(), y_true, y_pred, sample_weight, multioutput=multioutput
+    )
 
 
 @_doc
 def mean_squared_log_error(
-    y_true: ArrayLike, y_pred: ArrayLike, *, sample_weight: ArrayLike | None = None
-) -> float:
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    sample_weight: ArrayLike | None = None,
+    multioutput: str | ArrayLike = "uniform_average",
+) -> float | np.ndarray:
     """Mean squared logarithmic error with Keras' clipping (``squared_log_error``).
 
     Per element ``(log1p(max(y_pred, 1e-7)) - log1p(max(y_true, 1e-7)))**2``: the
@@ -217,7 +275,7 @@ def mean_squared_log_error(
 
     Returns
     -------
-    %RETURNS%
+    %REGRESSION_RETURNS%
 
     See Also
     --------
@@ -231,7 +289,9 @@ def mean_squared_log_error(
     >>> mean_squared_log_error([-3.0], [0.0])  # -3 is clipped to 1e-7, like 0
     0.0
     """
-    return _evaluate(SquaredLogError(), y_true, y_pred, sample_weight)
+    return _evaluate(
+        SquaredLogError(), y_true, y_pred, sample_weight, multioutput=multioutput
+    )
 
 
 @_doc
@@ -240,8 +300,9 @@ def mean_huber_loss(
     y_pred: ArrayLike,
     *,
     sample_weight: ArrayLike | None = None,
+    multioutput: str | ArrayLike = "uniform_average",
     delta: float = 1.0,
-) -> float:
+) -> float | np.ndarray:
     """Mean Huber loss, the metric of the ``huber`` loss.
 
     Per element, with ``e = y_pred - y_true``: ``0.5 e**2`` if ``|e| <= delta``,
@@ -257,7 +318,7 @@ def mean_huber_loss(
 
     Returns
     -------
-    %RETURNS%
+    %REGRESSION_RETURNS%
 
     See Also
     --------
@@ -271,13 +332,19 @@ def mean_huber_loss(
     >>> huber([0.0, 0.0], [0.5, 3.0], delta=2.0)
     2.0625
     """
-    return _evaluate(Huber(delta=delta), y_true, y_pred, sample_weight)
+    return _evaluate(
+        Huber(delta=delta), y_true, y_pred, sample_weight, multioutput=multioutput
+    )
 
 
 @_doc
 def mean_log_cosh(
-    y_true: ArrayLike, y_pred: ArrayLike, *, sample_weight: ArrayLike | None = None
-) -> float:
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    sample_weight: ArrayLike | None = None,
+    multioutput: str | ArrayLike = "uniform_average",
+) -> float | np.ndarray:
     """Mean logarithm of the hyperbolic cosine of the error (``log_cosh`` loss).
 
     Per element ``log(cosh(e))`` with ``e = y_pred - y_true``, computed as
@@ -290,7 +357,7 @@ def mean_log_cosh(
 
     Returns
     -------
-    %RETURNS%
+    %REGRESSION_RETURNS%
 
     See Also
     --------
@@ -302,13 +369,17 @@ def mean_log_cosh(
     >>> round(log_cosh([0.0, 0.0], [1.0, -1000.0]), 6)
     499.870317
     """
-    return _evaluate(LogCosh(), y_true, y_pred, sample_weight)
+    return _evaluate(LogCosh(), y_true, y_pred, sample_weight, multioutput=multioutput)
 
 
 @_doc
 def mean_poisson_deviance(
-    y_true: ArrayLike, y_pred: ArrayLike, *, sample_weight: ArrayLike | None = None
-) -> float:
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    *,
+    sample_weight: ArrayLike | None = None,
+    multioutput: str | ArrayLike = "uniform_average",
+) -> float | np.ndarray:
     """Mean Poisson deviance, the metric of the ``poisson`` loss.
 
     Per element ``2 (y_true log(y_true / y_pred) - y_true + y_pred)`` with
@@ -328,7 +399,7 @@ def mean_poisson_deviance(
 
     Returns
     -------
-    %RETURNS%
+    %REGRESSION_RETURNS%
 
     See Also
     --------
@@ -340,7 +411,7 @@ def mean_poisson_deviance(
     >>> round(mean_poisson_deviance([2.0, 0.0, 1.0, 4.0], [0.5, 0.5, 2.0, 2.0]), 6)
     1.426015
     """
-    return _evaluate(Poisson(), y_true, y_pred, sample_weight)
+    return _evaluate(Poisson(), y_true, y_pred, sample_weight, multioutput=multioutput)
 
 
 @_doc
@@ -349,23 +420,29 @@ def mean_pinball_loss(
     y_pred: ArrayLike,
     *,
     sample_weight: ArrayLike | None = None,
-    alpha: float = 0.5,
-) -> float:
+    multioutput: str | ArrayLike = "uniform_average",
+    alpha: float | ArrayLike = 0.5,
+) -> float | np.ndarray:
     """Mean pinball loss of the ``alpha`` quantile, the metric of the ``quantile`` loss.
 
     Per element ``max(alpha (y_true - y_pred), (alpha - 1) (y_true - y_pred))``.
     No clipping. Equals :func:`sklearn.metrics.mean_pinball_loss`; ``alpha=0.5`` is
     half the absolute error. Alias: ``quantile_loss``.
 
+    With several levels (``alpha=[0.05, 0.5, 0.95]``), ``y_pred`` holds one column
+    per level, as ``predict_quantiles`` returns it (``(n_samples, n_levels)``, or
+    ``(n_samples, n_outputs, n_levels)``), and the result is the mean over levels of
+    each level's mean pinball loss (per output with ``multioutput="raw_values"``).
+
     Parameters
     ----------
     %REGRESSION_PARAMETERS%
-    alpha : float, default=0.5
-        The quantile, in (0, 1).
+    alpha : float or array-like of float, default=0.5
+        The quantile, in (0, 1), or several strictly increasing levels.
 
     Returns
     -------
-    %RETURNS%
+    %REGRESSION_RETURNS%
 
     See Also
     --------
@@ -377,7 +454,65 @@ def mean_pinball_loss(
     >>> round(mean_pinball_loss([1.0, 2.0, 3.0], [2.0, 2.0, 2.0], alpha=0.9), 6)
     0.333333
     """
-    return _evaluate(Quantile(alpha=alpha), y_true, y_pred, sample_weight)
+    return _evaluate(
+        Quantile(alpha=alpha), y_true, y_pred, sample_weight, multioutput=multioutput
+    )
+
+
+def gaussian_nll(
+    y_true: ArrayLike,
+    y_pred: tuple[ArrayLike, ArrayLike],
+    *,
+    sample_weight: ArrayLike | None = None,
+    multioutput: str | ArrayLike = "uniform_average",
+    eps: float = 1e-4,
+) -> float | np.ndarray:
+    """Mean Gaussian negative log-likelihood, the metric of the ``gaussian_nll`` loss.
+
+    Per element ``0.5 log(2 pi) + log(std) + (y_true - mean)**2 / (2 std**2)``,
+    that is ``-scipy.stats.norm.logpdf(y_true, mean, std)`` (the constant included),
+    averaged over outputs, then over samples. The variance ``std**2`` is clipped
+    below at ``eps``, as torch's ``GaussianNLLLoss`` clamps it.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Ground truth target values.
+    y_pred : tuple (mean, std) of array-like of shape (n_samples,) or \
+(n_samples, n_outputs)
+        Means and standard deviations of the predicted normal distributions, as
+        ``predict(X, return_std=True)`` returns them (this package's
+        ``MLPRegressor(loss="gaussian_nll")``, scikit-learn's
+        ``GaussianProcessRegressor`` and ``BayesianRidge``).
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights; the result is ``sum(w * l) / sum(w)``.
+    multioutput : {"raw_values", "uniform_average"} or array-like, \
+default="uniform_average"
+        How several outputs are combined, as in :mod:`sklearn.metrics`:
+        ``"raw_values"`` returns the value of each output, ``"uniform_average"``
+        their mean, an array of weights their weighted average.
+    eps : float, default=1e-4
+        Floor of the variance.
+
+    Returns
+    -------
+    loss : float or ndarray of shape (n_outputs,)
+        The weighted mean of the per-sample losses (lower is better), or one value
+        per output for ``multioutput="raw_values"``.
+
+    See Also
+    --------
+    sklearn_losses.losses.GaussianNLL : The loss.
+
+    Examples
+    --------
+    >>> from sklearn_losses.metrics import gaussian_nll
+    >>> round(gaussian_nll([0.0, 2.0], ([0.0, 0.0], [1.0, 1.0])), 6)  # 0.9189 + 1
+    1.918939
+    """
+    return _evaluate(
+        GaussianNLL(eps=eps), y_true, y_pred, sample_weight, multioutput=multioutput
+    )
 
 
 # -- classification: probabilities ----------------------------------------------------
@@ -743,27 +878,220 @@ categorical_crossentropy = log_loss
 hinge = hinge_loss
 squared_hinge = squared_hinge_loss
 binary_focal_crossentropy = binary_focal_loss
-categorical_focal_crossentropy = binary_focal_loss
 
-#: The metric functions of each registered loss: the canonical function first, then
-#: its aliases. :mod:`sklearn_losses.scoring` names its scorers after them.
-LOSS_METRICS: dict[str, tuple[str, ...]] = {
-    "squared_error": ("mean_squared_error",),
-    "absolute_error": ("mean_absolute_error",),
-    "squared_log_error": ("mean_squared_log_error", "mean_squared_logarithmic_error"),
-    "huber": ("mean_huber_loss", "huber"),
-    "log_cosh": ("mean_log_cosh", "log_cosh"),
-    "poisson": ("mean_poisson_deviance",),
-    "quantile": ("mean_pinball_loss", "quantile_loss"),
-    "log_loss": ("log_loss", "binary_crossentropy", "categorical_crossentropy"),
-    "sparse_categorical_crossentropy": ("sparse_categorical_crossentropy",),
-    "kl_divergence": ("kl_divergence",),
-    "hinge": ("hinge_loss", "hinge"),
-    "squared_hinge": ("squared_hinge_loss", "squared_hinge"),
-    "categorical_hinge": ("categorical_hinge",),
-    "binary_focal": (
-        "binary_focal_loss",
-        "binary_focal_crossentropy",
-        "categorical_focal_crossentropy",
-    ),
-}
+
+# -- functions derived from the loss classes ------------------------------------------
+# A registered loss whose functions are not written out above gets them here: the
+# signature is (y_true, y_pred, *, sample_weight=None, labels=None for classification,
+# multioutput= for regression, then the loss's constructor parameters but
+# out_activation, with their defaults), the docstring is built from the class's.
+_COMMON = ("y_true", "y_pred", "sample_weight", "labels", "multioutput")
+_KEYWORD = inspect.Parameter.KEYWORD_ONLY
+
+
+def _loss_parameters(cls: type[Loss]) -> list[inspect.Parameter]:
+    """The constructor parameters of a loss that its metric takes as keywords."""
+    parameters = inspect.signature(cls.__init__).parameters.values()
+    return [
+        p.replace(kind=_KEYWORD)
+        for p in parameters
+        if p.name not in ("self", "out_activation")
+        and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+    ]
+
+
+def _signature(cls: type[Loss]) -> inspect.Signature:
+    positional = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    parameters = [
+        inspect.Parameter("y_true", positional, annotation="ArrayLike"),
+        inspect.Parameter("y_pred", positional, annotation="ArrayLike"),
+        inspect.Parameter(
+            "sample_weight", _KEYWORD, default=None, annotation="ArrayLike | None"
+        ),
+    ]
+    if cls.tasks - {"regression"}:
+        parameters.append(
+            inspect.Parameter(
+                "labels", _KEYWORD, default=None, annotation="ArrayLike | None"
+            )
+        )
+    if "regression" in cls.tasks:
+        parameters.append(
+            inspect.Parameter(
+                "multioutput",
+                _KEYWORD,
+                default="uniform_average",
+                annotation="str | ArrayLike",
+            )
+        )
+    return inspect.Signature(
+        parameters + _loss_parameters(cls), return_annotation="float"
+    )
+
+
+def _numpydoc_sections(doc: str) -> dict[str, str]:
+    """A numpydoc docstring split into its sections (the summary under "")."""
+    sections, title, lines = {}, "", []
+    doc_lines = inspect.cleandoc(doc or "").splitlines()
+    i = 0
+    while i < len(doc_lines):
+        line = doc_lines[i]
+        underline = doc_lines[i + 1] if i + 1 < len(doc_lines) else ""
+        if line.strip() and set(underline.strip()) == {"-"}:
+            sections[title] = "\n".join(lines).strip("\n")
+            title, lines = line.strip(), []
+            i += 2
+            continue
+        lines.append(line)
+        i += 1
+    sections[title] = "\n".join(lines).strip("\n")
+    return sections
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"    {line}" if line else "" for line in text.splitlines())
+
+
+def _docstring(cls: type[Loss], function_name: str) -> str:
+    sections = _numpydoc_sections(cls.__doc__)
+    summary = sections.get("", "").split("\n\n", 1)
+    extended = summary[1] if len(summary) > 1 else ""
+    response = cls.__new__(cls).response_method_for(
+        "regression" if cls.tasks == {"regression"} else "binary"
+    )
+    parts = [
+        f"Metric of the ``{cls.name}`` loss: {summary[0].rstrip('.')}.",
+        "",
+        f"The mean of the loss over samples, in float64, on what ``{response}``",
+        "returns. " + extended if extended else "returns.",
+        "",
+        "Parameters",
+        "----------",
+    ]
+    if cls.tasks == {"regression"}:
+        parts.append(_SECTIONS["REGRESSION_PARAMETERS"])
+    else:
+        key = "PROBA_PARAMETERS" if cls.probabilistic else "DECISION_PARAMETERS"
+        parts.append(_SECTIONS[key])
+        if "regression" in cls.tasks:
+            parts.append(_indent(_SECTIONS["REGRESSION_PARAMETERS"].split("\n", 6)[-1]))
+    own = _class_parameter_docs(sections.get("Parameters", ""))
+    parts += [_indent(own)] if own else []
+    returns = "REGRESSION_RETURNS" if "regression" in cls.tasks else "RETURNS"
+    parts += ["", "Returns", "-------", _SECTIONS[returns], "", "See Also", "--------"]
+    parts.append(f"    sklearn_losses.losses.{cls.__name__} : The loss.")
+    if "Examples" in sections:
+        parts += ["", "Examples", "--------", _indent(sections["Examples"])]
+    head, *rest = "\n".join(parts).split("\n")
+    return (
+        head
+        + "\n"
+        + "\n".join(
+            line if not line or line.startswith("    ") else f"    {line}"
+            for line in rest
+        )
+    )
+
+
+def _class_parameter_docs(text: str) -> str:
+    """The class's parameter entries, without ``out_activation``."""
+    entries, current = [], []
+    for line in text.splitlines():
+        if line and not line.startswith(" "):
+            if current:
+                entries.append(current)
+            current = [line]
+        elif current:
+            current.append(line)
+    if current:
+        entries.append(current)
+    kept = [e for e in entries if not e[0].startswith("out_activation")]
+    return "\n".join("\n".join(e) for e in kept)
+
+
+def metric_function(cls: type[Loss], function_name: str | None = None):
+    """Build the metric function of a loss class, as :mod:`sklearn_losses.metrics`
+    exposes it.
+
+    Parameters
+    ----------
+    cls : type
+        A :class:`~sklearn_losses.losses.Loss` subclass.
+    function_name : str, default=None
+        The function's name; None uses the first of the class's metric names.
+
+    Returns
+    -------
+    callable
+        ``f(y_true, y_pred, *, sample_weight=None, ..., **loss_parameters)``, which
+        builds ``cls(**loss_parameters)``, validates it and returns its
+        :meth:`~sklearn_losses.losses.Loss.metric`.
+
+    Examples
+    --------
+    >>> from sklearn_losses.losses import Huber
+    >>> from sklearn_losses.metrics import metric_function
+    >>> f = metric_function(Huber, "my_huber")
+    >>> f
+    <function my_huber...>
+    >>> f([0.0, 0.0], [0.5, 3.0], delta=1.0)
+    1.3125
+    """
+    signature = _signature(cls)
+    own = [p.name for p in _loss_parameters(cls)]
+    name = function_name or cls.metric_function_names()[0]
+
+    def function(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        arguments = bound.arguments
+        loss = cls(**{key: arguments[key] for key in own})
+        extra = {
+            key: arguments[key] for key in ("labels", "multioutput") if key in arguments
+        }
+        return _evaluate(
+            loss,
+            arguments["y_true"],
+            arguments["y_pred"],
+            arguments["sample_weight"],
+            **extra,
+        )
+
+    function.__name__ = function.__qualname__ = name
+    function.__module__ = __name__
+    function.__signature__ = signature
+    function.__doc__ = _docstring(cls, name)
+    return function
+
+
+def _loss_metrics() -> dict[str, tuple[str, ...]]:
+    """Each registered loss's metric function names, canonical first."""
+    return {
+        name: _registry._REGISTRY[name].metric_function_names() for name in loss_names()
+    }
+
+
+def _derive_functions() -> None:
+    """Create the functions of the registered losses that are not written out."""
+    for name, function_names in _loss_metrics().items():
+        if function_names[0] in globals():
+            continue
+        function = metric_function(_registry._REGISTRY[name])
+        for function_name in function_names:
+            globals()[function_name] = function
+            __all__.append(function_name)
+
+
+_derive_functions()
+__all__.sort()
+
+
+def __getattr__(attribute: str):
+    # Losses registered after this module was imported (a user's own) get their
+    # functions on first use; LOSS_METRICS is computed from the registry.
+    if attribute == "LOSS_METRICS":
+        return _loss_metrics()
+    for name, function_names in _loss_metrics().items():
+        if attribute in function_names:
+            return metric_function(_registry._REGISTRY[name], function_names[0])
+    raise AttributeError(f"module {__name__!r} has no attribute {attribute!r}")

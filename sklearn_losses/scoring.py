@@ -30,8 +30,7 @@ from sklearn.metrics import get_scorer as _sklearn_get_scorer
 from sklearn.metrics import get_scorer_names as _sklearn_get_scorer_names
 from sklearn.metrics._scorer import _Scorer
 
-from .losses import Loss, get_loss, loss_names
-from .metrics import LOSS_METRICS
+from .losses import Loss, _registry, get_loss, loss_names
 
 __all__ = ["get_scorer", "get_scorer_names", "make_loss_scorer"]
 
@@ -48,7 +47,9 @@ class _LossScorer(_Scorer):
     loss : Loss
         The loss; its :meth:`~sklearn_losses.losses.Loss.metric` is the score function
         and its :attr:`~sklearn_losses.losses.Loss.response_method` the method called
-        on classifiers (regressors are always scored on ``predict``).
+        on classifiers. Regressors are scored on ``predict``, except by losses that
+        predict more than a point: ``predict_quantiles`` for several quantile
+        levels, ``predict(X, return_std=True)`` for ``gaussian_nll``.
     name : str or None, default=None
         The name the scorer was asked for, used in messages.
     """
@@ -85,11 +86,21 @@ class _LossScorer(_Scorer):
         it.
         """
         regression = is_regressor(estimator)
-        method_name = "predict" if regression else self.loss.response_method
+        method_name = (
+            self.loss.response_method_for("regression")
+            if regression
+            else self.loss.response_method
+        )
         method = getattr(estimator, method_name, None)
+        if method is None and hasattr(
+            getattr(estimator, "steps", [[None]])[-1][-1], method_name
+        ):
+            # A Pipeline has no predict_quantiles: ask its last step.
+            X = estimator[:-1].transform(X)
+            method = getattr(estimator.steps[-1][1], method_name)
         if method is None:
             raise AttributeError(self._missing_method_message(estimator, method_name))
-        y_pred = method(X)
+        y_pred = method(X, **self.loss.response_kwargs) if regression else method(X)
         if not regression and kwargs.get("labels") is None:
             classes = getattr(estimator, "classes_", None)
             if isinstance(classes, np.ndarray) and classes.ndim == 1:
@@ -184,7 +195,7 @@ def _loss_scorer_names() -> dict[str, str]:
     sklearn_names = set(_sklearn_get_scorer_names())
     names = {}
     for loss in loss_names():
-        for metric in LOSS_METRICS.get(loss, ()):
+        for metric in _registry._REGISTRY[loss].metric_function_names():
             if f"neg_{metric}" not in sklearn_names:
                 names[f"neg_{metric}"] = loss
         names[f"neg_{loss}"] = loss  # the loss's own name wins (neg_log_loss)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from sklearn_losses.losses import _registry, loss_names
+from sklearn_losses.losses import loss_names
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
@@ -210,9 +210,7 @@ def test_user_guide_snippets_run(page, tmp_path, monkeypatch):
     matplotlib = pytest.importorskip("matplotlib")
     matplotlib.use("Agg")
     monkeypatch.chdir(tmp_path)
-    # a snippet may register a loss: the registry is restored after the page
-    monkeypatch.setattr(_registry, "_REGISTRY", dict(_registry._REGISTRY))
-    monkeypatch.setattr(_registry, "_ALIASES", dict(_registry._ALIASES))
+    # a snippet may register a loss: conftest.py restores the registry after it
     namespace = {"__name__": "__main__"}  # as in a script: main guards run
     skipped = []
     for line, code, requirement in blocks:

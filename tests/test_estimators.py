@@ -51,7 +51,9 @@ def test_same_parameters_order_and_defaults_as_sklearn(ours, theirs):
         assert mine[name].kind == reference[name].kind, name
     extra = [name for name in mine if name not in reference]
     assert extra == (
-        ["device", "module"] if ours is MLPRegressor else ["loss", "device", "module"]
+        ["device", "module", "callbacks"]
+        if ours is MLPRegressor
+        else ["loss", "class_weight", "device", "module", "callbacks"]
     )
     if ours is MLPClassifier:
         assert mine["loss"].kind == inspect.Parameter.KEYWORD_ONLY

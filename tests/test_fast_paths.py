@@ -2,7 +2,7 @@
 
 * ``MLPPass`` (hand-written backward of the built-in MLP) against autograd through
   ``MLPModule.forward``, for every hidden activation and every registered loss;
-* ``OptimizerStep`` against torch's own SGD and Adam steps (``fused=True``);
+* ``OptimizerStep`` against torch's own SGD and Adam steps (single-tensor);
 * a whole fit through the fast paths against the same fit through plain autograd;
 * the NumPy and torch prediction paths against ``MLPModule.forward``;
 * skorch's per-batch hooks still run when a callback implements them.
@@ -19,7 +19,13 @@ from skorch.callbacks import Callback
 from sklearn_losses import MLPClassifier, MLPRegressor
 from sklearn_losses.losses import get_loss, loss_names
 from sklearn_losses.neural_network import MLPModule, _net
-from sklearn_losses.neural_network._fused import NumpyMLP, OptimizerStep
+from sklearn_losses.neural_network._fused import (
+    SGD,
+    Adam,
+    NumpyMLP,
+    OptimizerStep,
+    flat_view,
+)
 from sklearn_losses.neural_network._net import TensorBatches, TensorData
 
 pytestmark = pytest.mark.filterwarnings(
@@ -153,23 +159,23 @@ def test_zero_weight_batch_gives_zero_gradients_not_nan():
 @pytest.mark.parametrize(
     "optimizer, params",
     [
-        (torch.optim.SGD, {"lr": 0.1}),
-        (torch.optim.SGD, {"lr": 0.1, "momentum": 0.9}),
-        (torch.optim.SGD, {"lr": 0.1, "momentum": 0.9, "nesterov": True}),
-        (torch.optim.SGD, {"lr": 0.1, "momentum": 0.5, "weight_decay": 0.01}),
-        (torch.optim.Adam, {"lr": 0.01}),
-        (torch.optim.Adam, {"lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-6}),
-        (torch.optim.Adam, {"lr": 0.01, "weight_decay": 0.1, "maximize": True}),
+        (SGD, {"lr": 0.1}),
+        (SGD, {"lr": 0.1, "momentum": 0.9}),
+        (SGD, {"lr": 0.1, "momentum": 0.9, "nesterov": True}),
+        (Adam, {"lr": 0.01}),
+        (Adam, {"lr": 0.01, "betas": (0.8, 0.99), "eps": 1e-6}),
     ],
 )
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
 def test_optimizer_step_equals_torch(optimizer, params, dtype):
     torch.manual_seed(0)
-    ours = [torch.randn(4, 3, dtype=dtype, requires_grad=True) for _ in range(3)]
+    shapes = [(4, 3), (4,), (2, 4), (2,)]
+    ours = [torch.randn(*shape, dtype=dtype, requires_grad=True) for shape in shapes]
     theirs = [p.detach().clone().requires_grad_() for p in ours]
-    # OptimizerStep runs the kernels of torch's fused=True implementation.
+    # The flat update runs torch's single-tensor arithmetic, operation for operation.
+    torch_class = torch.optim.SGD if optimizer is SGD else torch.optim.Adam
     ours_opt = optimizer(ours, **params)
-    theirs_opt = optimizer(theirs, fused=True, **params)
+    theirs_opt = torch_class(theirs, foreach=False, **params)
     fast_steps = []
     for _ in range(5):
         step = OptimizerStep(ours_opt)  # built per epoch by Net; here per step
@@ -183,20 +189,26 @@ def test_optimizer_step_equals_torch(optimizer, params, dtype):
         for a, b in zip(ours, theirs):
             assert torch.equal(a, b)
     # torch's own step creates the state (momentum buffers, Adam moments) first
-    assert fast_steps[1:] == [True] * 4
+    needs_state = optimizer is Adam or params.get("momentum")
+    assert fast_steps == [not needs_state] + [True] * 4
     ours_state, theirs_state = ours_opt.state_dict(), theirs_opt.state_dict()
     assert str(ours_state["state"]) == str(theirs_state["state"])
     for group in theirs_state["param_groups"]:
-        group["fused"] = None
+        group["foreach"] = None
     assert ours_state["param_groups"] == theirs_state["param_groups"]
+    # parameters and state now live in one buffer each
+    assert flat_view(ours) is not None
 
 
 def test_optimizer_step_declines_what_it_does_not_implement():
     p = torch.zeros(3, requires_grad=True)
-    assert not OptimizerStep(torch.optim.SGD([p], lr=0.1, differentiable=True)).enabled
-    assert not OptimizerStep(torch.optim.Adam([p], amsgrad=True)).enabled
+    assert not OptimizerStep(SGD([p], lr=0.1, differentiable=True)).enabled
+    assert not OptimizerStep(SGD([p], lr=0.1, weight_decay=0.1)).enabled
+    assert not OptimizerStep(Adam([p], amsgrad=True)).enabled
+    assert not OptimizerStep(Adam([p], maximize=True)).enabled
+    assert not OptimizerStep(torch.optim.Adam([p])).enabled  # hooks not tracked
     assert not OptimizerStep(torch.optim.RMSprop([p])).enabled
-    hooked = torch.optim.SGD([p], lr=0.1)
+    hooked = SGD([p], lr=0.1)
     hooked.register_step_post_hook(lambda *args: None)
     assert not OptimizerStep(hooked).enabled
 

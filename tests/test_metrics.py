@@ -197,10 +197,14 @@ def test_metric_signature_and_defaults_follow_the_loss(loss_name):
     assert parameters["sample_weight"].kind is inspect.Parameter.KEYWORD_ONLY
     classification = bool(loss.tasks - {"regression"})
     assert ("labels" in parameters) is classification
+    # scikit-learn's multioutput= on every regression metric
+    assert ("multioutput" in parameters) is ("regression" in loss.tasks)
+    if "multioutput" in parameters:
+        assert parameters["multioutput"].default == "uniform_average"
     own = {
         name: p.default
         for name, p in parameters.items()
-        if name not in ("y_true", "y_pred", "sample_weight", "labels")
+        if name not in ("y_true", "y_pred", "sample_weight", "labels", "multioutput")
     }
     defaults = {k: v for k, v in loss.get_params().items() if k != "out_activation"}
     assert own == defaults
@@ -414,6 +418,8 @@ def test_classification_metric(name, params, task, reference, sklearn_metric):
     w = rng.uniform(0.0, 2.0, N)
 
     per_sample = reference(encoded, y_pred, **params)
+    if task == "multilabel":  # the references average over labels; we sum
+        per_sample = per_sample * encoded.shape[1]
     assert function(y, y_pred, **params) == pytest.approx(per_sample.mean(), rel=1e-12)
     value = function(y, y_pred, sample_weight=w, **params)
     assert value == pytest.approx(weighted(per_sample, w), rel=1e-12)
@@ -500,14 +506,16 @@ def test_label_smoothing_denominators():
 @pytest.mark.filterwarnings("ignore:The y_prob values do not sum to one")
 def test_log_loss_on_multilabel_is_binary_cross_entropy_not_sklearns():
     # Trap: sklearn's log_loss on an indicator matrix sums -y log p and ignores 1 - y.
+    # Ours is the binary cross-entropy summed over labels (scikit-learn's MLP trains
+    # on that sum), which is n_labels times Keras' and torch's mean.
     y = np.array([[1, 0, 1], [0, 0, 1]])
     proba = np.array([[0.9, 0.4, 0.7], [0.2, 0.1, 0.6]])
     ours = metrics.log_loss(y, proba)
-    assert ours == pytest.approx(ref_bce(y, proba).mean(), rel=1e-12)
+    assert ours == pytest.approx(3 * ref_bce(y, proba).mean(), rel=1e-12)
     bce = torch.nn.functional.binary_cross_entropy(
         torch.as_tensor(proba), torch.as_tensor(y, dtype=torch.float64)
     )
-    assert ours == pytest.approx(float(bce), rel=1e-12)
+    assert ours == pytest.approx(3 * float(bce), rel=1e-12)
     assert ours != pytest.approx(skm.log_loss(y, proba), rel=1e-3)
 
 
@@ -748,6 +756,7 @@ def test_metric_equals_training_criterion(loss_name, params, data, datasets):
         if target.is_floating_point():
             target = target.to(raw.dtype)
         per_sample = est.net_.criterion_(raw, target).double().numpy()
+        per_sample *= est.net_.n_labels  # the objective sums over labels
 
     # the metric on what the estimator's response method returns
     method = "predict" if regression else get_loss(loss_name).response_method

@@ -71,9 +71,21 @@ def _activations(loss) -> str:
     return "; ".join(f"``{act}`` ({', '.join(tasks)})" for act, tasks in parts.items())
 
 
-def _rows(kind: str) -> tuple[list[str], list[list[str]]]:
-    from sklearn_losses.metrics import LOSS_METRICS
+def _proba(loss) -> str:
+    if loss.probabilistic:
+        return "yes"
+    return "yes (estimated from decision values)" if loss.has_proba else "no"
 
+
+def _response(loss) -> str:
+    """The method the metric takes the output of, with its keyword arguments."""
+    kwargs = ", ".join(f"{k}={v!r}" for k, v in loss.response_kwargs.items())
+    if kwargs:
+        return f"``{loss.response_method}(X, {kwargs})``"
+    return f"``{loss.response_method}``"
+
+
+def _rows(kind: str) -> tuple[list[str], list[list[str]]]:
     losses = _losses()
     if kind == "names":
         aliases = _aliases()
@@ -97,8 +109,8 @@ def _rows(kind: str) -> tuple[list[str], list[list[str]]]:
                 [
                     f"``{loss.name}``",
                     _activations(loss),
-                    ("yes" if loss.probabilistic else "no") if classifier else "\\-",
-                    f"``{loss.response_method}``",
+                    _proba(loss) if classifier else "\\-",
+                    _response(loss),
                 ]
             )
         return header, rows
@@ -110,7 +122,7 @@ def _rows(kind: str) -> tuple[list[str], list[list[str]]]:
                 f"``{loss.name}``",
                 ", ".join(
                     f":func:`~sklearn_losses.metrics.{name}`"
-                    for name in LOSS_METRICS[loss.name]
+                    for name in loss.metric_function_names()
                 ),
                 _code(scorers[loss.name]),
             ]

@@ -73,10 +73,8 @@ def _softmax_np(z: np.ndarray) -> np.ndarray:
     return z
 
 
-# Backward functions, written with the kernels autograd runs for these functions.
-_aten = torch.ops.aten
-
-
+# Backward functions: the formulas of the kernels autograd runs for these functions,
+# written with public tensor operations in the same order.
 def _identity_backward(grad, output, raw):
     return grad
 
@@ -86,19 +84,21 @@ def _exp_backward(grad, output, raw):
 
 
 def _softplus_backward(grad, output, raw):
-    return _aten.softplus_backward.default(grad, raw, 1.0, 20.0)
+    # torch's softplus is linear above its threshold of 20 (beta = 1)
+    z = raw.exp()
+    return torch.where(raw > 20.0, grad, grad * z / (z + 1.0))
 
 
 def _logistic_backward(grad, output, raw):
-    return _aten.sigmoid_backward.default(grad, output)
+    return grad * (1.0 - output) * output
 
 
 def _tanh_backward(grad, output, raw):
-    return _aten.tanh_backward.default(grad, output)
+    return grad * (1.0 - output * output)
 
 
 def _softmax_backward(grad, output, raw):
-    return _aten._softmax_backward_data.default(grad, output, 1, output.dtype)
+    return output * (grad - (grad * output).sum(dim=1, keepdim=True))
 
 
 ACTIVATIONS: dict[str, Activation] = {

@@ -2,7 +2,11 @@
 
 A loss object carries everything that the choice of a loss fixes in a network:
 
-* the tasks it accepts and the valid range of its targets (:meth:`Loss.check_target`);
+* its name and aliases: defining a subclass with a ``name`` registers it;
+* the tasks it accepts and the domain of its targets and predictions, each stated once
+  as an :class:`Interval` (``interval_y_true``, ``interval_y_pred``), from which the
+  estimators' target check (:meth:`Loss.check_target`), their ``positive_only`` tag and
+  the metric's input check are derived;
 * the output activation applied at prediction time (:meth:`Loss.activation`);
 * the number of output units and the target encoding (:meth:`Loss.n_outputs`,
   :meth:`Loss.encode_target`);
@@ -21,15 +25,19 @@ return, so training criterion and metric cannot drift apart.
 from __future__ import annotations
 
 import functools
+import warnings
 from typing import ClassVar
 
 import numpy as np
+import scipy.optimize
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.utils.multiclass import type_of_target, unique_labels
 from sklearn.utils.validation import check_array, check_consistent_length, column_or_1d
 
 from ._activation import ACTIVATIONS, Activation
+from ._interval import REAL_LINE, Interval
+from ._names import add_loss
 
 #: Keras' epsilon, used where a loss follows the Keras definition.
 KERAS_EPSILON = 1e-7
@@ -42,6 +50,22 @@ TASKS = ("regression", "binary", "multiclass", "multilabel")
 
 class Loss(BaseEstimator):
     """Base class of all losses.
+
+    A loss class is the whole declaration of a loss: defining a subclass that sets
+    ``name`` registers it (with its ``aliases``) for :func:`get_loss`, ``loss=``,
+    :func:`loss_names`, the metric functions of :mod:`sklearn_losses.metrics` (named by
+    ``metric_names``, else after the loss; their keyword arguments are the loss's
+    constructor parameters), the ``neg_<name>`` scorers and the documentation tables.
+    A subclass that does not set its own ``name`` (an abstract base, a variant of a
+    registered loss) is not registered; ``class MyLoss(Loss, register=False)`` opts
+    out explicitly, :func:`~sklearn_losses.losses._registry.unregister_loss` removes a
+    registered one.
+
+    The domain of regression targets and predictions is stated once, as
+    :class:`Interval` class attributes ``interval_y_true`` and ``interval_y_pred``
+    (scikit-learn's ``sklearn._loss`` convention); ``target_domain = "warn"`` makes
+    targets outside ``interval_y_true`` a warning at fit (the loss still computes a
+    value there) instead of an error.
 
     Subclasses set the class attributes below and implement :meth:`loss`. Targets reach
     :meth:`loss` already encoded by :meth:`encode_target`:
@@ -81,7 +105,8 @@ class Loss(BaseEstimator):
 
     #: canonical name, used by the registry, metrics and scorers
     name: ClassVar[str] = ""
-    #: other names accepted by :func:`get_loss` (Keras and older tf.keras names)
+    #: other names accepted by :func:`get_loss` (Keras and older tf.keras names); a
+    #: subclass registers only the aliases it declares itself
     aliases: ClassVar[tuple[str, ...]] = ()
     #: tasks this loss accepts, a subset of :data:`TASKS`
     tasks: ClassVar[frozenset[str]] = frozenset()
@@ -95,10 +120,22 @@ class Loss(BaseEstimator):
     two_unit_binary: ClassVar[bool] = False
     #: encoding of binary / multi-label columns: ``"zero_one"`` or ``"sign"``
     column_encoding: ClassVar[str] = "zero_one"
-    #: targets must be non-negative (regression)
-    positive_target: ClassVar[bool] = False
-    #: negative targets are refused with an error, not only warned about
-    rejects_negative_targets: ClassVar[bool] = False
+    #: values regression targets may take (scikit-learn's ``interval_y_true``)
+    interval_y_true: ClassVar[Interval] = REAL_LINE
+    #: values predictions may take, checked by the metric (``interval_y_pred``)
+    interval_y_pred: ClassVar[Interval] = REAL_LINE
+    #: targets outside ``interval_y_true`` at fit: ``"raise"`` or ``"warn"`` (a loss
+    #: that still computes a value there, as MSLE clips); the metric then accepts them
+    target_domain: ClassVar[str] = "raise"
+    #: what the target-domain message advises instead (a sentence); with
+    #: ``target_domain = "warn"`` the whole warning, saying what the loss does there
+    target_domain_hint: ClassVar[str] = ""
+    #: names of its functions in :mod:`sklearn_losses.metrics`, canonical first;
+    #: empty means one function named after the loss
+    metric_names: ClassVar[tuple[str, ...]] = ()
+    #: keyword arguments the metric's response method is called with (a predictive
+    #: distribution's ``predict(X, return_std=True)``)
+    response_kwargs: ClassVar[dict] = {}
     #: scikit-learn style constraints of the constructor parameters
     _parameter_constraints: ClassVar[dict] = {}
 
@@ -161,12 +198,65 @@ class Loss(BaseEstimator):
             gradient = torch.zeros_like(raw)
         return loss.detach(), gradient
 
-    def __init_subclass__(cls, **kwargs):
+    def __init_subclass__(cls, register: bool = True, **kwargs):
         super().__init_subclass__(**kwargs)
         redefined = any(name in vars(cls) for name in _DEFINITIONS)
         if redefined and not any(name in vars(cls) for name in _GRADIENTS):
             # An inherited closed form would differentiate the parent's formula.
             cls.raw_loss_gradient = Loss.raw_loss_gradient
+        if redefined and not any(name in vars(cls) for name in _STARTS):
+            # Nor would an inherited best constant minimise the new formula.
+            cls.fit_intercept_only = Loss.fit_intercept_only
+        if register and vars(cls).get("name"):
+            add_loss(cls)
+
+    # -- derived from the declaration -------------------------------------------------
+    @property
+    def positive_target(self) -> bool:
+        """Whether regression targets must be >= 0 (from ``interval_y_true``)."""
+        return self.interval_y_true.low >= 0
+
+    @property
+    def rejects_negative_targets(self) -> bool:
+        """Whether negative targets are an error at fit, not only a warning."""
+        return self.positive_target and self.target_domain == "raise"
+
+    @classmethod
+    def metric_function_names(cls) -> tuple[str, ...]:
+        """Names of the loss's functions in :mod:`sklearn_losses.metrics`.
+
+        Returns
+        -------
+        tuple of str
+            The ``metric_names`` the class itself declares (a subclass with a
+            name of its own does not inherit them), else the loss's ``name``.
+        """
+        return tuple(vars(cls).get("metric_names", ())) or (cls.name,)
+
+    @property
+    def has_proba(self) -> bool:
+        """Whether a classifier trained with this loss has ``predict_proba``."""
+        return bool(self.probabilistic) or (
+            type(self).decision_proba is not Loss.decision_proba
+        )
+
+    def decision_proba(self, decision: np.ndarray, task: str) -> np.ndarray:
+        """Class probabilities from decision values, for a loss without
+        probability outputs that still defines an estimate (SGD's modified Huber).
+
+        Parameters
+        ----------
+        decision : ndarray of shape (n_samples,) or (n_samples, n_columns)
+            What ``decision_function`` returns.
+        task : str
+            The task.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_classes)
+            Probabilities in the order of ``classes_`` (per label for multi-label).
+        """
+        raise NotImplementedError
 
     # -- what the loss fixes in the network -------------------------------------------
     def network_task(self, task: str) -> str:
@@ -179,13 +269,33 @@ class Loss(BaseEstimator):
         """Name of the output activation used for ``task``."""
         chosen = getattr(self, "out_activation", None)
         if chosen is None:
-            return self.default_activation[self.network_task(task)]
+            task = self.network_task(task)
+            # A loss that declares no default for the task gets the usual one
+            # (linear for regression, probabilities for classification).
+            return self.default_activation.get(task, _USUAL_ACTIVATION[task])
         if chosen not in self.allowed_activations:
             raise ValueError(
                 f"out_activation={chosen!r} is not valid for the {self.name!r} loss; "
                 f"choose one of {sorted(self.allowed_activations)}."
             )
         return chosen
+
+    def output_activation(self, task: str) -> Activation:
+        """The output activation for ``task``, as the object training and prediction
+        apply (:meth:`activation` gives its name).
+
+        Losses with several outputs per target (quantile levels, a mean and a
+        variance) return an activation of their own, not one of :data:`ACTIVATIONS`.
+        """
+        return ACTIVATIONS[self.activation(task)]
+
+    def point_prediction(self, y_pred: np.ndarray) -> np.ndarray:
+        """What ``predict`` returns, from the activated outputs ``(n_samples, units)``.
+
+        The outputs themselves, except for losses with several outputs per target,
+        which pick each target's point prediction (a median, a mean).
+        """
+        return y_pred
 
     def n_outputs(self, task: str, n_columns: int) -> int:
         """Number of output units for ``task`` with ``n_columns`` targets or classes."""
@@ -202,17 +312,48 @@ class Loss(BaseEstimator):
 
     def check_task(self, task: str) -> None:
         """Raise a ValueError if this loss cannot be trained on ``task``."""
+        if not self.tasks:
+            raise ValueError(
+                f"The loss {type(self).__name__} declares no tasks: set its class "
+                "attribute `tasks`, e.g. tasks = frozenset({'regression'}), to the "
+                f"tasks it applies to (any of {', '.join(TASKS)})."
+            )
         if task not in self.tasks:
             accepted = ", ".join(t for t in TASKS if t in self.tasks)
+            # scikit-learn's wording for binary-only classifiers comes first
+            only_binary = (
+                "Only binary classification is supported. "
+                if task == "multiclass" and self.tasks == {"binary"}
+                else ""
+            )
             raise ValueError(
-                f"The {self.name!r} loss does not apply to {task} targets; it accepts "
+                f"{only_binary}The {self.name!r} loss does not apply to {task} "
+                "targets; it accepts "
                 f"{accepted} targets. Choose a loss for {task} targets, for example "
                 f"{_EXAMPLE_LOSS[task]!r}."
             )
 
     def check_target(self, y: np.ndarray, task: str) -> None:
-        """Check that targets lie in the loss's domain (raise or warn)."""
+        """Check that targets lie in ``interval_y_true`` (raise or warn)."""
         self.check_task(task)
+        domain = self.interval_y_true
+        if task != "regression" or domain.is_real_line or domain.includes(y):
+            return
+        low, high = float(np.min(y)), float(np.max(y))
+        hint = self.target_domain_hint or (
+            "Use 'squared_error' or 'huber' for targets that can be negative."
+            if domain.low >= 0
+            else "Choose a loss for targets of this range."
+        )
+        found = f"the targets range from {low:.3g} to {high:.3g}"
+        if self.target_domain == "warn":  # the hint explains what the loss does there
+            message = f"{hint} Here {found}."
+            warnings.warn(message, UserWarning, stacklevel=3)
+            return
+        raise ValueError(
+            f"The {self.name} loss needs {domain.describe()} targets, but {found}. "
+            f"{hint}"
+        )
 
     def encode_target(self, y: np.ndarray, task: str) -> np.ndarray:
         """Encode targets for training and for :meth:`loss`.
@@ -230,6 +371,97 @@ class Loss(BaseEstimator):
         if self.column_encoding == "sign":
             return 2.0 * columns - 1.0
         return columns
+
+    # -- the best constant prediction: where training starts --------------------------
+    def fit_intercept_only(
+        self, y_true: np.ndarray, sample_weight: np.ndarray | None, task: str
+    ) -> np.ndarray:
+        """Raw outputs of the best constant model under this loss.
+
+        The estimators start the built-in network's output bias here, so training
+        starts from the baseline (scikit-learn's losses call this
+        ``fit_intercept_only``). This default minimises the weighted mean of
+        :meth:`raw_loss` over one constant raw vector numerically (L-BFGS-B with the
+        gradient of :meth:`raw_loss_gradient`), so any loss gets a start; the
+        built-in losses override it with closed forms.
+
+        Parameters
+        ----------
+        y_true : ndarray
+            Targets as :meth:`encode_target` returns them: float ``(n_samples,
+            n_columns)``, or int64 class indices ``(n_samples,)`` for multi-class
+            (and two-unit binary) targets.
+        sample_weight : ndarray of shape (n_samples,) or None
+            Sample weights; None weighs every sample one.
+        task : {"regression", "binary", "multiclass", "multilabel"}
+            The task.
+
+        Returns
+        -------
+        ndarray of shape (n_outputs,)
+            Raw outputs (before the output activation), float64 and finite. For
+            class indices the length is ``max(y_true) + 1`` (at least 2): classes
+            above the largest index seen are unknown here; the estimators give them
+            the lowest value returned.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn_losses.losses import LogLoss, Poisson, SquaredError
+        >>> y = np.array([[1.0], [2.0], [6.0]])
+        >>> SquaredError().fit_intercept_only(y, None, "regression")  # the mean
+        array([3.])
+        >>> Poisson().fit_intercept_only(y, None, "regression")  # log of the mean
+        array([1.09861229])
+        >>> LogLoss().fit_intercept_only(np.array([0, 0, 1, 2]), None, "multiclass")
+        array([ 0.46209812, -0.23104906, -0.23104906])
+        """
+        n_outputs = _n_intercepts(y_true, self.network_task(task))
+        if len(y_true) > _NUMERICAL_START_ROWS:  # evenly spaced rows estimate it
+            step = -(-len(y_true) // _NUMERICAL_START_ROWS)
+            y_true = np.asarray(y_true)[::step]
+            if sample_weight is not None:
+                sample_weight = np.asarray(sample_weight)[::step]
+        target, weight = _as_tensors(y_true, sample_weight)
+        activation = self.output_activation(task)
+        # A loss's own activation (several outputs per target) has no bounds and
+        # no inverse here: its search starts at zero.
+        known = activation.name in _RAW_BOUNDS
+        low, high = _RAW_BOUNDS.get(activation.name, (None, None))
+        if self.network_task(task) == "regression":
+            n_outputs = self.n_outputs(task, n_outputs)
+        total = float(weight.sum()) if weight is not None else float(len(y_true))
+
+        def objective(z: np.ndarray) -> tuple[float, np.ndarray]:
+            raw = torch.as_tensor(z, dtype=torch.float64).expand(len(y_true), -1)
+            values, gradient = self.raw_loss_gradient(
+                raw.contiguous(), target, activation, weight
+            )
+            if values.ndim == 0:  # a custom loss's batch mean: already divided
+                value, grad = float(values), gradient.sum(0)
+            else:
+                value, grad = float(values.sum()) / total, gradient.sum(0) / total
+            return value, grad.numpy().astype(np.float64)
+
+        zero = np.zeros(n_outputs)
+        start = (
+            _fallback_start(self, y_true, sample_weight, task, activation.name)
+            if known
+            else zero
+        )
+        result = scipy.optimize.minimize(
+            objective,
+            start,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=[(low, high)] * n_outputs,
+            options={"maxiter": 200},
+        )
+        best = np.asarray(result.x, dtype=np.float64)
+        # Never start worse than a network that outputs zero.
+        if not np.isfinite(best).all() or not result.fun <= objective(zero)[0]:
+            return zero
+        return best
 
     # -- the metric: the same definition, evaluated on NumPy inputs --------------------
     @property
@@ -257,7 +489,8 @@ class Loss(BaseEstimator):
         *,
         sample_weight=None,
         labels=None,
-    ) -> float:
+        multioutput="uniform_average",
+    ) -> float | np.ndarray:
         """The loss as a metric: mean of :meth:`loss` over samples, in float64.
 
         It evaluates the very expression used for training (:meth:`loss`) on what the
@@ -281,11 +514,17 @@ class Loss(BaseEstimator):
             cross-validation fold): each label is then encoded by its position in
             the sorted ``labels``, never guessed from ``y_true``. Ignored for
             regression and multi-label targets.
+        multioutput : {"raw_values", "uniform_average"} or array-like, default="uniform_average"
+            How several regression outputs are combined, as in
+            :mod:`sklearn.metrics`: ``"raw_values"`` returns one value per output,
+            ``"uniform_average"`` their mean, an array their weighted average.
+            Regression targets only.
 
         Returns
         -------
-        float
-            The weighted mean of the per-sample losses (outputs averaged).
+        float or ndarray of shape (n_outputs,)
+            The weighted mean of the per-sample losses (outputs averaged), or one
+            value per output for ``multioutput="raw_values"``.
 
         Notes
         -----
@@ -296,13 +535,28 @@ class Loss(BaseEstimator):
         :mod:`sklearn_losses.scoring` tell regressors apart themselves.
         """
         return self._evaluate(
-            y_true, y_pred, sample_weight=sample_weight, labels=labels
+            y_true,
+            y_pred,
+            sample_weight=sample_weight,
+            labels=labels,
+            multioutput=multioutput,
         )
 
     def _evaluate(
-        self, y_true, y_pred, *, sample_weight=None, labels=None, task=None
-    ) -> float:
+        self,
+        y_true,
+        y_pred,
+        *,
+        sample_weight=None,
+        labels=None,
+        task=None,
+        multioutput="uniform_average",
+    ) -> float | np.ndarray:
         """:meth:`metric`, with the task given (scorers know it from the estimator)."""
+        if not (isinstance(multioutput, str) and multioutput == "uniform_average"):
+            return self._evaluate_per_output(
+                y_true, y_pred, sample_weight, labels, task, multioutput
+            )
         values = self._metric_values(y_true, y_pred, labels=labels, task=task)
         if sample_weight is None:
             return float(np.mean(values))
@@ -322,8 +576,53 @@ class Loss(BaseEstimator):
         check_consistent_length(values, sample_weight)
         return float(np.average(values, weights=sample_weight))
 
-    def _metric_values(self, y_true, y_pred, *, labels=None, task=None) -> np.ndarray:
-        """Per-sample values of :meth:`loss` on NumPy inputs, in float64."""
+    def _evaluate_per_output(
+        self, y_true, y_pred, sample_weight, labels, task, multioutput
+    ) -> float | np.ndarray:
+        """:meth:`metric` with scikit-learn's ``multioutput`` for regression."""
+        if task is None:
+            task = self._metric_task(y_true, labels)
+        if task != "regression":
+            raise ValueError(
+                f"multioutput={multioutput!r} applies to regression targets only; "
+                f"the {self.name!r} metric got {task} targets."
+            )
+        columns = self._metric_values(y_true, y_pred, task=task, per_output=True)
+        if sample_weight is not None:
+            sample_weight = check_array(
+                sample_weight,
+                ensure_2d=False,
+                dtype=np.float64,
+                input_name="sample_weight",
+            )
+            check_consistent_length(columns, sample_weight)
+        per_output = np.average(columns, axis=0, weights=sample_weight)
+        if isinstance(multioutput, str):
+            if multioutput == "raw_values":
+                return per_output
+            raise ValueError(
+                f"multioutput must be 'raw_values', 'uniform_average' or an array of "
+                f"weights, got {multioutput!r}."
+            )
+        weights = check_array(
+            multioutput, ensure_2d=False, dtype=np.float64, input_name="multioutput"
+        )
+        if weights.shape != per_output.shape:
+            raise ValueError(
+                f"There must be as many multioutput weights as outputs: got "
+                f"{weights.shape[0] if weights.ndim else 1} weights for "
+                f"{per_output.shape[0]} outputs."
+            )
+        return float(np.average(per_output, weights=weights))
+
+    def _metric_values(
+        self, y_true, y_pred, *, labels=None, task=None, per_output=False
+    ) -> np.ndarray:
+        """Per-sample values of :meth:`loss` on NumPy inputs, in float64.
+
+        With ``per_output`` (regression), one column per output: :meth:`loss` of
+        each output alone.
+        """
         y_pred = check_array(
             y_pred, ensure_2d=False, dtype=np.float64, input_name="y_pred"
         )
@@ -355,10 +654,23 @@ class Loss(BaseEstimator):
             y_pred = self._class_columns(y_pred, task, n_classes, labels is not None)
             target = self.encode_target(index, task)
         self._check_metric_domain(y_true, y_pred, task)
+        y_pred = torch.as_tensor(y_pred, dtype=torch.float64)
+        target = torch.as_tensor(target)
         with torch.no_grad():
-            values = self.loss(
-                torch.as_tensor(y_pred, dtype=torch.float64), torch.as_tensor(target)
-            )
+            if per_output:
+                values = torch.stack(
+                    [
+                        self.loss(y_pred[:, k : k + 1], target[:, k : k + 1])
+                        for k in range(y_pred.shape[1])
+                    ],
+                    dim=1,
+                )
+            else:
+                values = self.loss(y_pred, target)
+                if task == "multilabel":
+                    # Summed over labels, as the estimators train (and scikit-learn's
+                    # MLP): each label weighs as much as one binary problem.
+                    values = values * y_pred.shape[1]
         return values.detach().cpu().numpy().astype(np.float64, copy=False)
 
     def _metric_task(self, y_true, labels) -> str:
@@ -416,10 +728,27 @@ class Loss(BaseEstimator):
     ) -> None:
         """Raise a ValueError for inputs outside the metric's domain.
 
-        The default checks that class probabilities lie in ``[0, 1]``; losses with
-        a restricted domain (Poisson) add their own checks.
+        Regression: ``y_true`` in ``interval_y_true`` (unless ``target_domain`` is
+        ``"warn"``: the loss is defined outside it) and ``y_pred`` in
+        ``interval_y_pred``, as scikit-learn's deviances check them. Classification:
+        class probabilities in ``[0, 1]``.
         """
-        if task == "regression" or not self.probabilistic:
+        if task == "regression":
+            true_ok = self.target_domain == "warn" or self.interval_y_true.includes(
+                y_true
+            )
+            if not (true_ok and self.interval_y_pred.includes(y_pred)):
+                raise ValueError(
+                    f"The {self.name!r} metric needs "
+                    f"{self.interval_y_true.describe()} y_true and "
+                    f"{self.interval_y_pred.describe()} y_pred, but y_true ranges "
+                    f"from {np.min(y_true):.4g} to {np.max(y_true):.4g} and y_pred "
+                    f"from {np.min(y_pred):.4g} to {np.max(y_pred):.4g}. Score the "
+                    f"predictions of a model trained with loss={self.name!r}, or "
+                    "use another metric."
+                )
+            return
+        if not self.probabilistic:
             return
         low, high = float(np.min(y_pred)), float(np.max(y_pred))
         if low < 0.0 or high > 1.0:
@@ -433,6 +762,8 @@ class Loss(BaseEstimator):
 #: Methods that define a loss's value, and those that write out its gradient.
 _DEFINITIONS = ("loss", "raw_loss", "pointwise")
 _GRADIENTS = ("raw_loss_gradient", "pointwise_loss_gradient")
+#: Methods that give a loss's best constant prediction in closed form.
+_STARTS = ("fit_intercept_only", "best_constant")
 
 _EXAMPLE_LOSS = {
     "regression": "squared_error",
@@ -536,3 +867,133 @@ def weighted(
 def activation_by_name(name: str) -> Activation:
     """Look up an output activation."""
     return ACTIVATIONS[name]
+
+
+#: The output activation of a loss that does not declare one for a task.
+_USUAL_ACTIVATION = {
+    "regression": "identity",
+    "binary": "logistic",
+    "multilabel": "logistic",
+    "multiclass": "softmax",
+}
+
+#: Rows the numerical best constant is computed on (evenly spaced beyond this).
+_NUMERICAL_START_ROWS = 10000
+
+#: Predictions of a constant start are kept this far inside an open range (as
+#: scikit-learn's ``fit_intercept_only`` does), so raw outputs stay finite.
+PREDICTION_EPSILON = 10 * np.finfo(np.float64).eps
+
+#: Raw outputs a constant start may take, per activation: beyond these the
+#: activation saturates (or overflows) in float32 and the gradient vanishes.
+_RAW_BOUNDS: dict[str, tuple[float | None, float | None]] = {
+    "identity": (None, None),
+    "exp": (-36.0, 700.0),
+    "softplus": (-36.0, None),
+    "logistic": (-36.0, 36.0),
+    "tanh": (-18.0, 18.0),
+    "softmax": (-36.0, 36.0),
+}
+
+
+def _as_tensors(y_true, sample_weight):
+    target = torch.as_tensor(np.asarray(y_true))
+    if target.dtype.is_floating_point:
+        target = target.to(torch.float64)
+    weight = None
+    if sample_weight is not None:
+        weight = torch.as_tensor(np.asarray(sample_weight, dtype=np.float64))
+    return target, weight
+
+
+def _n_intercepts(y_true: np.ndarray, network_task: str) -> int:
+    if network_task == "multiclass":
+        return max(int(np.max(y_true, initial=0)) + 1, 2)
+    return np.asarray(y_true).reshape(len(y_true), -1).shape[1]
+
+
+def _fallback_start(loss, y_true, sample_weight, task, activation: str) -> np.ndarray:
+    """Where the numerical search starts: the weighted mean target, through the
+    inverse activation, for regression and column targets; zero for class indices."""
+    y_true = np.asarray(y_true)
+    if y_true.ndim == 1 or activation == "softmax":
+        return np.zeros(_n_intercepts(y_true, loss.network_task(task)))
+    mean = np.average(y_true.reshape(len(y_true), -1), axis=0, weights=sample_weight)
+    if activation == "logistic" and loss.column_encoding == "sign":
+        mean = (mean + 1.0) / 2.0
+    return inverse_activation(activation, mean)
+
+
+def inverse_activation(name: str, y_pred: np.ndarray) -> np.ndarray:
+    """Raw outputs that the output activation ``name`` maps to ``y_pred``.
+
+    Predictions outside the activation's open range are first clipped to
+    :data:`PREDICTION_EPSILON` inside it, so the result is finite. For softmax,
+    ``y_pred`` is a probability vector and the result sums to zero.
+    """
+    y_pred = np.asarray(y_pred, dtype=np.float64)
+    eps = PREDICTION_EPSILON
+    if name == "identity":
+        return y_pred.copy()
+    if name == "exp":
+        return np.log(np.clip(y_pred, eps, None))
+    if name == "softplus":
+        p = np.clip(y_pred, eps, None)
+        return p + np.log(-np.expm1(-p))  # log(exp(p) - 1), without overflow
+    if name == "logistic":
+        p = np.clip(y_pred, eps, 1.0 - eps)
+        return np.log(p) - np.log1p(-p)
+    if name == "tanh":
+        return np.arctanh(np.clip(y_pred, -1.0 + eps, 1.0 - eps))
+    if name == "softmax":
+        log_p = np.log(np.clip(y_pred, eps, None))
+        return log_p - log_p.mean()
+    raise ValueError(f"Unknown output activation {name!r}.")
+
+
+def clip_raw(name: str, raw: np.ndarray) -> np.ndarray:
+    """``raw`` clipped to the range where the activation ``name`` keeps a gradient."""
+    low, high = _RAW_BOUNDS[name]
+    return np.clip(np.asarray(raw, dtype=np.float64), low, high)
+
+
+def weighted_quantile(
+    y: np.ndarray, sample_weight: np.ndarray | None, quantile: float
+) -> np.ndarray:
+    """Per column, a minimiser of the weighted pinball loss of ``quantile``.
+
+    The smallest value whose cumulative weight reaches ``quantile`` of the total
+    (the inverted CDF); where the cumulative weight equals it exactly, every value
+    up to the next one minimises the loss and the midpoint is returned (the median
+    of an even number of values, as :func:`numpy.median` gives it).
+    """
+    y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+    weight = np.ones(len(y)) if sample_weight is None else np.asarray(sample_weight)
+    out = np.empty(y.shape[1])
+    for j in range(y.shape[1]):
+        keep = weight > 0
+        order = np.argsort(y[keep, j], kind="stable")
+        values, cumulative = y[keep, j][order], np.cumsum(weight[keep][order])
+        level = quantile * cumulative[-1]
+        k = int(np.searchsorted(cumulative, level, side="left"))
+        k = min(k, len(values) - 1)
+        tie = np.isclose(cumulative[k], level, rtol=1e-12, atol=0.0)
+        if tie and k + 1 < len(values):
+            out[j] = 0.5 * (values[k] + values[k + 1])
+        else:
+            out[j] = values[k]
+    return out
+
+
+def class_frequencies(
+    index: np.ndarray, sample_weight: np.ndarray | None, n_classes: int
+) -> np.ndarray:
+    """Weighted share of each class among class indices."""
+    counts = np.bincount(index, weights=sample_weight, minlength=n_classes)
+    return counts / counts.sum()
+
+
+def column_means(y: np.ndarray, sample_weight: np.ndarray | None) -> np.ndarray:
+    """Weighted mean of each target column."""
+    y = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
+    return np.average(y, axis=0, weights=sample_weight)

@@ -6,6 +6,7 @@ import math
 from numbers import Real
 from typing import ClassVar
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -14,6 +15,10 @@ from ._activation import Activation
 from ._base import (
     KERAS_EPSILON,
     Loss,
+    class_frequencies,
+    clip_raw,
+    column_means,
+    inverse_activation,
     one_hot,
     per_sample,
     true_class_column,
@@ -31,6 +36,51 @@ def _clip_probability(p: torch.Tensor) -> torch.Tensor:
     # scikit-learn's log_loss clips to the dtype's machine epsilon.
     eps = torch.finfo(p.dtype).eps
     return p.clamp(eps, 1.0 - eps)
+
+
+def _n_classes(index: np.ndarray) -> int:
+    return max(int(np.max(index, initial=0)) + 1, 2)
+
+
+def _probability_start(
+    y_true: np.ndarray, sample_weight, smoothing: float = 0.0
+) -> np.ndarray:
+    """Raw outputs of the best constant cross-entropy model: log-odds of each
+    column's weighted mean, or log class priors (softmax) for class indices;
+    targets smoothed towards uniform as ``label_smoothing`` does."""
+    y_true = np.asarray(y_true)
+    if y_true.ndim == 1:
+        n_classes = _n_classes(y_true)
+        prior = class_frequencies(y_true, sample_weight, n_classes)
+        prior = prior * (1.0 - smoothing) + smoothing / n_classes
+        return clip_raw("softmax", inverse_activation("softmax", prior))
+    mean = column_means(y_true, sample_weight) * (1.0 - smoothing) + smoothing / 2.0
+    return clip_raw("logistic", inverse_activation("logistic", mean))
+
+
+def _margin_start(y_true: np.ndarray, sample_weight, activation: str, shift: bool):
+    """A constant start for the margin losses (the hinge family).
+
+    Columns (``{-1, +1}`` targets): the weighted mean target, the minimiser of the
+    squared hinge on outputs in ``[-1, 1]``. Class indices: the most frequent class
+    ``m`` leads the others by ``d = max(0, 2 f_m - 1)`` (``f_m`` its weighted
+    share), the best such lead under the squared Crammer-Singer hinge. For the plain
+    hinge the optimum sits at the edge (tanh outputs of +-1, infinite raw outputs,
+    where tanh has no gradient left to train with); this start has the optimum's
+    sign, is no worse than a zero output and keeps the gradient alive.
+    ``shift``: the categorical hinge compares scores with zero, so there the others
+    stay at 0 and the leader goes to ``d``.
+    """
+    y_true = np.asarray(y_true)
+    if y_true.ndim == 1:
+        share = class_frequencies(y_true, sample_weight, _n_classes(y_true))
+        leader = int(np.argmax(share))
+        lead = max(0.0, 2.0 * share[leader] - 1.0)
+        scores = np.zeros(len(share)) if shift else np.full(len(share), -lead / 2.0)
+        scores[leader] = lead if shift else lead / 2.0
+    else:
+        scores = column_means(y_true, sample_weight)
+    return clip_raw(activation, inverse_activation(activation, scores))
 
 
 def _power_and_slope(
@@ -87,6 +137,7 @@ class LogLoss(Loss):
         "cross_entropy",
         "log",
     )
+    metric_names = ("log_loss", "binary_crossentropy", "categorical_crossentropy")
     tasks = frozenset({"binary", "multiclass", "multilabel"})
     default_activation: ClassVar[dict[str, str]] = _PROBABILITY_ACTIVATIONS
     probabilistic = True
@@ -134,6 +185,11 @@ class LogLoss(Loss):
         values = F.binary_cross_entropy_with_logits(raw, target, reduction="none")
         return per_sample(values, torch.sigmoid(raw) - target, sample_weight)
 
+    def fit_intercept_only(self, y_true, sample_weight, task):
+        # Log-odds of the mean, log class priors: scikit-learn's binomial and
+        # multinomial losses' fit_intercept_only (with label smoothing on top).
+        return _probability_start(y_true, sample_weight, float(self.label_smoothing))
+
 
 class SparseCategoricalCrossEntropy(LogLoss):
     """Categorical cross-entropy on softmax units, targets given as class indices.
@@ -151,7 +207,6 @@ class SparseCategoricalCrossEntropy(LogLoss):
     """
 
     name = "sparse_categorical_crossentropy"
-    aliases = ()
     tasks = frozenset({"binary", "multiclass"})
     two_unit_binary = True
     label_smoothing = 0.0
@@ -179,6 +234,7 @@ class KLDivergence(Loss):
     """
 
     name = "kl_divergence"
+    metric_names = ("kl_divergence",)
     aliases = ("kld", "KLD", "kullback_leibler_divergence")
     tasks = frozenset({"binary", "multiclass"})
     default_activation: ClassVar[dict[str, str]] = _PROBABILITY_ACTIVATIONS
@@ -210,6 +266,15 @@ class KLDivergence(Loss):
         gradient = log_p.exp_().mul_(1.0 + extra).sub_(target)  # p sum(t) - t
         return weighted(values, gradient, sample_weight)
 
+    def fit_intercept_only(self, y_true, sample_weight, task):
+        # sum_c t_c log(t_c / p_c) is least at p proportional to the mean clipped
+        # target t (1 at the class, 1e-7 elsewhere).
+        index = np.asarray(y_true)
+        share = class_frequencies(index, sample_weight, _n_classes(index))
+        mean_target = share + (1.0 - share) * KERAS_EPSILON
+        prior = mean_target / mean_target.sum()
+        return clip_raw("softmax", inverse_activation("softmax", prior))
+
 
 class Hinge(Loss):
     """Hinge loss on ``{-1, +1}`` targets, tanh outputs by default.
@@ -238,6 +303,7 @@ class Hinge(Loss):
     """
 
     name = "hinge"
+    metric_names = ("hinge_loss", "hinge")
     tasks = frozenset({"binary", "multiclass", "multilabel"})
     default_activation: ClassVar[dict[str, str]] = {
         "binary": "tanh",
@@ -280,6 +346,10 @@ class Hinge(Loss):
         gradient = activation.torch_backward(derivative, scores, raw)
         return per_sample(values, gradient, sample_weight)
 
+    def fit_intercept_only(self, y_true, sample_weight, task):
+        # See _margin_start: the squared hinge's optimum, a safe start for both.
+        return _margin_start(y_true, sample_weight, self.activation(task), False)
+
 
 class SquaredHinge(Hinge):
     """Squared hinge: the square of :class:`Hinge` (Keras ``squared_hinge``).
@@ -299,6 +369,7 @@ class SquaredHinge(Hinge):
     """
 
     name = "squared_hinge"
+    metric_names = ("squared_hinge_loss", "squared_hinge")
     power = 2
 
 
@@ -357,6 +428,9 @@ class CategoricalHinge(Loss):
         gradient = activation.torch_backward(derivative, scores, raw)
         return per_sample(values, gradient, sample_weight)
 
+    def fit_intercept_only(self, y_true, sample_weight, task):
+        return _margin_start(y_true, sample_weight, self.activation(task), True)
+
 
 class BinaryFocal(Loss):
     """Focal loss: cross-entropy scaled by ``(1 - p_t)**gamma`` to focus on hard samples.
@@ -389,11 +463,8 @@ class BinaryFocal(Loss):
     """
 
     name = "binary_focal"
-    aliases = (
-        "binary_focal_crossentropy",
-        "focal",
-        "categorical_focal_crossentropy",
-    )
+    aliases = ("binary_focal_crossentropy", "focal")
+    metric_names = ("binary_focal_loss", "binary_focal_crossentropy")
     tasks = frozenset({"binary", "multiclass", "multilabel"})
     default_activation: ClassVar[dict[str, str]] = _PROBABILITY_ACTIVATIONS
     probabilistic = True
@@ -471,3 +542,15 @@ class BinaryFocal(Loss):
             gradient = ce_gradient.mul_(slope.unsqueeze(1))
             return weighted(values, gradient, sample_weight)
         return per_sample(values, ce_gradient.mul_(slope), sample_weight)
+
+    def fit_intercept_only(self, y_true, sample_weight, task):
+        y_true = np.asarray(y_true)
+        if self.gamma != 0:  # no closed form: the numerical minimiser
+            return super().fit_intercept_only(y_true, sample_weight, task)
+        if self.alpha is None or y_true.ndim == 1:  # a constant factor
+            return _probability_start(y_true, sample_weight)
+        # Class-balanced cross-entropy: the positives' share weighted by alpha.
+        positive = self.alpha * column_means(y_true, sample_weight)
+        negative = (1.0 - self.alpha) * (1.0 - column_means(y_true, sample_weight))
+        mean = positive / (positive + negative)
+        return clip_raw("logistic", inverse_activation("logistic", mean))

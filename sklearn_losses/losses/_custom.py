@@ -14,7 +14,7 @@ from ._base import Loss, one_hot
 LossFunction = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
-class CustomLoss(Loss):
+class CustomLoss(Loss, register=False):
     """Wrap a torch function ``f(y_pred, y_true)`` as a loss.
 
     ``y_pred`` is the network output after the output activation and ``y_true`` the

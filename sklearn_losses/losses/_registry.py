@@ -7,37 +7,22 @@ import inspect
 from typing import Union
 
 from ._base import Loss
-from ._classification import (
-    BinaryFocal,
-    CategoricalHinge,
-    Hinge,
-    KLDivergence,
-    LogLoss,
-    SparseCategoricalCrossEntropy,
-    SquaredHinge,
-)
 from ._custom import CustomLoss
-from ._regression import (
-    AbsoluteError,
-    Huber,
-    LogCosh,
-    Poisson,
-    Quantile,
-    SquaredError,
-    SquaredLogError,
-)
+from ._names import _ALIASES, _REFUSED, _REGISTRY, add_loss, remove_loss
 
 LossLike = Union[str, Loss, "callable"]
-
-_REGISTRY: dict[str, type[Loss]] = {}
-_ALIASES: dict[str, str] = {}
 
 
 def register_loss(cls: type[Loss]) -> type[Loss]:
     """Register a loss class under its ``name`` and ``aliases``; usable as a decorator.
 
-    Registered losses are found by :func:`get_loss`, listed by :func:`loss_names`,
-    compared by :func:`~sklearn_losses.compare_losses` and given scorers.
+    Defining a :class:`Loss` subclass with a ``name`` registers it already; this
+    function registers a class defined with ``register=False``, or again one that
+    was unregistered. Registered losses are found by :func:`get_loss`, listed by
+    :func:`loss_names`, compared by :func:`~sklearn_losses.compare_losses` and given
+    metric functions and scorers. Defining a class of the same module and name again
+    (re-running a cell, reloading a module) replaces the earlier definition; another
+    class cannot take a name that is in use.
 
     Parameters
     ----------
@@ -53,7 +38,7 @@ def register_loss(cls: type[Loss]) -> type[Loss]:
     --------
     >>> from sklearn_losses.losses import RegressionLoss, get_loss, register_loss
     >>> @register_loss
-    ... class Cubic(RegressionLoss):
+    ... class Cubic(RegressionLoss, register=False):
     ...     name = "cubic_error"
     ...     def pointwise(self, y_pred, y_true):
     ...         return (y_pred - y_true).abs() ** 3
@@ -64,38 +49,32 @@ def register_loss(cls: type[Loss]) -> type[Loss]:
     """
     if not (inspect.isclass(cls) and issubclass(cls, Loss)) or not cls.name:
         raise TypeError(f"{cls!r} must be a Loss subclass with a `name`.")
-    for key in (cls.name, *cls.aliases):
-        if key in _ALIASES and _ALIASES[key] != cls.name:
-            raise ValueError(f"The loss name {key!r} is already taken.")
-    _REGISTRY[cls.name] = cls
-    _ALIASES.update({key: cls.name for key in (cls.name, *cls.aliases)})
-    return cls
-
-
-for _cls in (
-    SquaredError,
-    AbsoluteError,
-    SquaredLogError,
-    Huber,
-    LogCosh,
-    Poisson,
-    Quantile,
-    LogLoss,
-    SparseCategoricalCrossEntropy,
-    KLDivergence,
-    Hinge,
-    SquaredHinge,
-    CategoricalHinge,
-    BinaryFocal,
-):
-    register_loss(_cls)
+    return add_loss(cls)
 
 
 def unregister_loss(name: str) -> None:
-    """Remove a registered loss and its aliases (for tests and interactive use)."""
-    cls = _REGISTRY.pop(name)
-    for key in (cls.name, *cls.aliases):
-        _ALIASES.pop(key, None)
+    """Remove a registered loss and its aliases (for tests and interactive use).
+
+    Parameters
+    ----------
+    name : str
+        The loss's canonical name.
+
+    Examples
+    --------
+    >>> from sklearn_losses.losses import RegressionLoss, get_loss, loss_names
+    >>> from sklearn_losses.losses._registry import unregister_loss
+    >>> class Quartic(RegressionLoss):
+    ...     name = "quartic_error"
+    ...     def pointwise(self, y_pred, y_true):
+    ...         return (y_pred - y_true) ** 4
+    >>> "quartic_error" in loss_names()
+    True
+    >>> unregister_loss("quartic_error")
+    >>> "quartic_error" in loss_names()
+    False
+    """
+    remove_loss(name)
 
 
 def loss_names(task: str | None = None) -> list[str]:
@@ -115,7 +94,7 @@ def loss_names(task: str | None = None) -> list[str]:
     --------
     >>> from sklearn_losses.losses import loss_names
     >>> loss_names("multilabel")
-    ['log_loss', 'hinge', 'squared_hinge', 'binary_focal']
+    ['log_loss', 'hinge', 'squared_hinge', 'binary_focal', 'perceptron']
     """
     return [
         name for name, cls in _REGISTRY.items() if task is None or task in cls.tasks
@@ -172,6 +151,8 @@ def get_loss(loss: LossLike) -> Loss:
     if isinstance(loss, str):
         if loss in _ALIASES:
             return _REGISTRY[_ALIASES[loss]]()
+        if loss in _REFUSED:
+            raise ValueError(f"The {loss!r} loss is not offered: {_REFUSED[loss]}")
         close = difflib.get_close_matches(loss, list(_ALIASES), n=1, cutoff=0.5)
         hint = f" Did you mean {close[0]!r}?" if close else ""
         raise ValueError(

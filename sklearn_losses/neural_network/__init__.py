@@ -2,6 +2,6 @@
 
 from ._module import MLPModule
 from ._multilayer_perceptron import MLPClassifier, MLPRegressor
-from ._persistence import skops_trusted_types
+from ._skops import skops_trusted_types
 
 __all__ = ["MLPClassifier", "MLPModule", "MLPRegressor", "skops_trusted_types"]

@@ -7,23 +7,20 @@ for bit: ``addmm`` is what ``nn.Linear`` calls) and a backward written by hand, 
 scikit-learn's NumPy MLP does it, from the loss's gradient with respect to the raw
 outputs (``Loss.raw_loss_gradient``: a closed form for the built-in losses, autograd
 for the others, so every loss keeps working). :class:`OptimizerStep` replaces torch's
-per-parameter Python loops in SGD and Adam by its fused kernels, and
+per-parameter Python loops in SGD and Adam by a few operations on one flat buffer, and
 :class:`NumpyMLP` predicts a few rows without torch.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 
 import numpy as np
 import torch
 from scipy.special import expit
-from torch.optim import optimizer as _optimizer_module
 
 from ._module import MLPModule
 
-_aten = torch.ops.aten
 Backward = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
@@ -31,14 +28,26 @@ def _identity_backward(grad: torch.Tensor, output: torch.Tensor) -> torch.Tensor
     return grad
 
 
+def _relu_backward(grad: torch.Tensor, output: torch.Tensor) -> torch.Tensor:
+    return grad.masked_fill_(output <= 0, 0.0)
+
+
+def _tanh_backward(grad: torch.Tensor, output: torch.Tensor) -> torch.Tensor:
+    return grad.mul_(output.square().neg_().add_(1.0))  # grad * (1 - output^2)
+
+
+def _logistic_backward(grad: torch.Tensor, output: torch.Tensor) -> torch.Tensor:
+    return grad.mul_(1.0 - output).mul_(output)  # grad * (1 - output) * output
+
+
 # Derivatives of the hidden activations written in terms of their *outputs*, which is
-# what the forward pass keeps (relu: output > 0; tanh: 1 - output^2; sigmoid:
-# output (1 - output)). These are the kernels autograd itself runs for these layers.
+# what the forward pass keeps, with the formulas (and the order of operations) of the
+# kernels autograd runs for these layers. ``grad`` is a fresh product, updated in place.
 _ACTIVATION_BACKWARD: dict[str, Backward] = {
     "identity": _identity_backward,
-    "relu": lambda grad, out: _aten.threshold_backward.default(grad, out, 0),
-    "tanh": _aten.tanh_backward.default,
-    "logistic": _aten.sigmoid_backward.default,
+    "relu": _relu_backward,
+    "tanh": _tanh_backward,
+    "logistic": _logistic_backward,
 }
 _ACTIVATION_INPLACE = {
     "identity": None,
@@ -198,85 +207,145 @@ _NUMPY_ACTIVATIONS = {
 }
 
 
-# -- optimizer steps as one kernel call --------------------------------------------------
-def _hooks_registered(optimizer: torch.optim.Optimizer) -> bool:
-    """Whether step hooks (or a patched ``step``) must see every step."""
-    return bool(
-        "step" in vars(optimizer)
-        or getattr(optimizer, "_optimizer_step_pre_hooks", True)
-        or getattr(optimizer, "_optimizer_step_post_hooks", True)
-        or getattr(_optimizer_module, "_global_optimizer_pre_hooks", True)
-        or getattr(_optimizer_module, "_global_optimizer_post_hooks", True)
-    )
+# -- optimizer steps on one flat buffer ---------------------------------------------------
+class HookAwareMixin:
+    """Marks an optimizer whose step hooks must see every step.
+
+    The estimators build their optimizers from this mixin, so that registering a
+    step hook (a skorch callback may) sends the training step back to ``step()``.
+    """
+
+    step_hooks_registered = False
+
+    def register_step_pre_hook(self, hook):
+        self.step_hooks_registered = True
+        return super().register_step_pre_hook(hook)
+
+    def register_step_post_hook(self, hook):
+        self.step_hooks_registered = True
+        return super().register_step_post_hook(hook)
 
 
-@functools.cache
-def _fused_cpu_kernels() -> bool:
-    """Whether this torch has fused SGD and Adam kernels for the CPU (torch >= 2.4)."""
-    try:
-        devices = _optimizer_module._get_fused_kernels_supported_devices()
-    except AttributeError:
-        return False
-    return "cpu" in devices and hasattr(torch, "_fused_sgd_")
+class SGD(HookAwareMixin, torch.optim.SGD):
+    """:class:`torch.optim.SGD` that tells when step hooks are registered."""
+
+
+class Adam(HookAwareMixin, torch.optim.Adam):
+    """:class:`torch.optim.Adam` that tells when step hooks are registered."""
 
 
 def _plain_group(group: dict) -> bool:
-    """Settings every fused call below passes on; anything else goes to ``step()``."""
+    """Settings the flat update implements; anything else goes to ``step()``."""
     return (
         not group.get("differentiable")
         and not group.get("capturable")
+        and not group.get("maximize")
+        and not group.get("fused")
+        and group.get("weight_decay", 0) == 0
+        and group.get("dampening", 0) == 0
+        and not group.get("amsgrad")
+        and not group.get("decoupled_weight_decay")
         and not isinstance(group["lr"], torch.Tensor)
         and not any(isinstance(b, torch.Tensor) for b in group.get("betas", ()))
-        and all(p.device.type == "cpu" and not p.is_complex() for p in group["params"])
+        and not any(p.is_complex() or p.is_sparse for p in group["params"])
     )
 
 
-def _adam_group(group: dict) -> bool:
-    return (
-        _plain_group(group)
-        and not group["amsgrad"]
-        and not group.get("decoupled_weight_decay")
-    )
+def flat_view(tensors: list[torch.Tensor]) -> torch.Tensor | None:
+    """One 1-D tensor over ``tensors`` if they lie one after another in one
+    storage (as :func:`make_flat` leaves them), else None."""
+    first = tensors[0]
+    end = first.data_ptr()
+    for t in tensors:
+        if not t.is_contiguous() or t.data_ptr() != end or t.dtype != first.dtype:
+            return None
+        end += t.numel() * t.element_size()
+    total = sum(t.numel() for t in tensors)
+    return first.detach().as_strided((total,), (1,), first.storage_offset())
+
+
+def make_flat(tensors: list[torch.Tensor], assign) -> torch.Tensor:
+    """Copy ``tensors`` into one new buffer and ``assign(i, view)`` each its view."""
+    flat = torch.cat([t.detach().reshape(-1) for t in tensors])
+    offset = 0
+    for i, t in enumerate(tensors):
+        assign(i, flat[offset : offset + t.numel()].view_as(t))
+        offset += t.numel()
+    return flat
 
 
 class OptimizerStep:
-    """``optimizer.step()`` for SGD and Adam on the CPU, as torch's fused kernels.
+    """``optimizer.step()`` for SGD and Adam as a few operations on one buffer.
 
-    torch's ``step()`` loops over the parameters in Python (or groups them by
-    device and dtype), which on a small network costs several times the update
-    itself. This calls the kernel behind ``fused=True`` directly on the optimizer's
-    own state: one call for an SGD step, two for Adam, with the results of a
-    ``fused=True`` optimizer. Build one per epoch: it checks the settings (no
-    amsgrad, tensor hyperparameters, step hooks or GPU parameters) once. Calling it
-    returns False where it does not apply (other optimizers, a missing gradient,
-    the first step, which creates the state, torch older than 2.4); the caller then
-    runs ``optimizer.step()``.
+    torch's ``step()`` loops over the parameters in Python, which on a small
+    network costs several times the update itself. Here the parameters and the
+    optimizer's state (momentum buffers, Adam's moments and step counts) are views
+    of one flat buffer each, so a step is two tensor operations for SGD and six for
+    Adam, with the arithmetic of torch's own single-tensor implementation (the one
+    ``step()`` runs on the CPU), operation for operation; the optimizer's state stays
+    the optimizer's. Build one per epoch: it checks the settings (a single parameter
+    group, no amsgrad, maximize, weight decay, dampening, tensor hyperparameters or
+    step hooks) once, and puts parameters and state in flat buffers where they are
+    not yet. Calling it returns False where it does not apply (other optimizers, the
+    first step, which creates the state); the caller then runs ``optimizer.step()``.
 
     The gradients are the parameters' ``.grad``, or given to the call (dense, in
     the order of :attr:`parameters`), which spares the training step storing them
-    in ``.grad``.
+    in ``.grad``. Parameters are moved into the flat buffer when the object is
+    built: build it before anything that keeps views of them (``MLPPass``).
     """
 
     def __init__(self, optimizer: torch.optim.Optimizer):
         self.optimizer = optimizer
-        kind = type(optimizer)
-        supported = {torch.optim.SGD: _plain_group, torch.optim.Adam: _adam_group}
+        groups = optimizer.param_groups
+        self.is_sgd = isinstance(optimizer, SGD)
         self.enabled = (
-            kind in supported
-            and _fused_cpu_kernels()
-            and not _hooks_registered(optimizer)
-            and all(supported[kind](group) for group in optimizer.param_groups)
+            isinstance(optimizer, (SGD, Adam))
+            and not optimizer.step_hooks_registered
+            and "step" not in vars(optimizer)  # a patched step must run
+            and len(groups) == 1
+            and _plain_group(groups[0])
         )
-        self.is_sgd = kind is torch.optim.SGD
-        #: per group, the state tensors the kernel updates (bound at the first call)
-        self.buffers: list[list[list[torch.Tensor]]] | None = None
         #: the parameters, in the order of the gradients the call takes
-        self.parameters = [p for g in optimizer.param_groups for p in g["params"]]
-        # Detached aliases share storage and version counter with the parameters:
-        # updating them in place needs no torch.no_grad() context.
-        self.params = [
-            [p.detach() for p in group["params"]] for group in optimizer.param_groups
-        ]
+        self.parameters = list(groups[0]["params"]) if groups else []
+        self.flat_params = None
+        self.state = None
+        self._gradient_views: list[torch.Tensor] | None = None
+        if self.enabled:
+            self.flat_params = self._flatten(self.parameters, self._assign_parameter)
+
+    def _assign_parameter(self, i: int, view: torch.Tensor) -> None:
+        self.parameters[i].data = view
+
+    @staticmethod
+    def _flatten(tensors, assign) -> torch.Tensor:
+        return (
+            flat_view(tensors)
+            if flat_view(tensors) is not None
+            else make_flat(tensors, assign)
+        )
+
+    def gradient_buffer(self, i: int) -> torch.Tensor:
+        """Where the training step may write parameter ``i``'s gradient in place.
+
+        A view of the step's flat gradient: a gradient given there is not copied
+        (which matters for a wide sparse first layer, see ``SparseMLPPass``).
+        """
+        if self._gradient_views is None:
+            self._gradient_views = []
+            self.flat_gradient = make_flat(
+                self.parameters, lambda i, view: self._gradient_views.append(view)
+            )
+        return self._gradient_views[i]
+
+    def _flat_gradient(self, grads: list[torch.Tensor]) -> torch.Tensor:
+        views = self._gradient_views
+        if views is None or not any(g is v for g, v in zip(grads, views)):
+            return torch.cat([g.reshape(-1) for g in grads])
+        for grad, view in zip(grads, views):
+            if grad is not view:
+                view.copy_(grad)
+        return self.flat_gradient
 
     def __call__(self, grads: list[torch.Tensor] | None = None) -> bool:
         if not self.enabled:
@@ -285,67 +354,65 @@ class OptimizerStep:
             grads = [p.grad for p in self.parameters]
             if any(g is None or g.is_sparse for g in grads):
                 return False
-        if self.buffers is None and not self._bind_state():
+        if self.state is None and not self._bind_state():
             return False
-        update = self._sgd if self.is_sgd else self._adam
-        start = 0
-        for group, params, buffers in zip(
-            self.optimizer.param_groups, self.params, self.buffers
-        ):
-            stop = start + len(params)
-            update(group, params, grads[start:stop], *buffers)
-            start = stop
+        grad = self._flat_gradient(grads)
+        group = self.optimizer.param_groups[0]
+        if self.is_sgd:
+            self._sgd(group, grad)
+        else:
+            self._adam(group, grad)
         return True
 
     def _bind_state(self) -> bool:
-        """Find the state tensors of every parameter; False if a step must create
-        them first."""
+        """Flat views of the optimizer's state; False if a step must create it."""
+        group = self.optimizer.param_groups[0]
         state = self.optimizer.state  # a defaultdict: look up, do not create
-        buffers = []
-        for group in self.optimizer.param_groups:
-            if self.is_sgd:
-                keys = ("momentum_buffer",) if group["momentum"] else ()
+        if self.is_sgd:
+            keys = ("momentum_buffer",) if group["momentum"] else ()
+        else:
+            keys = ("exp_avg", "exp_avg_sq", "step")
+        states = [state[p] if p in state else {} for p in self.parameters]
+        if any(s.get(key) is None for s in states for key in keys):
+            return False
+        flat = {}
+        for key in keys:
+            tensors = [s[key] for s in states]
+
+            def assign(i, view, key=key):
+                states[i][key] = view
+
+            if key == "step":
+                values = {float(t) for t in tensors}
+                if len(values) != 1:
+                    return False
+                self.step_count = values.pop()
+                flat[key] = self._flatten([t.reshape(()) for t in tensors], assign)
             else:
-                keys = ("step", "exp_avg", "exp_avg_sq")
-            states = [state[p] if p in state else {} for p in group["params"]]
-            lists = [[s.get(key) for s in states] for key in keys]
-            if any(t is None for tensors in lists for t in tensors):
-                return False
-            buffers.append(lists)
-        self.buffers = buffers
+                flat[key] = self._flatten(tensors, assign)
+        self.state = flat
         return True
 
-    @staticmethod
-    def _sgd(group: dict, params: list, grads: list, momentum_buffers=()) -> None:
-        torch._fused_sgd_(
-            params,
-            grads,
-            list(momentum_buffers),
-            weight_decay=group["weight_decay"],
-            momentum=group["momentum"],
-            lr=group["lr"],
-            dampening=group["dampening"],
-            nesterov=group["nesterov"],
-            maximize=group["maximize"],
-            is_first_step=False,
-        )
+    def _sgd(self, group: dict, grad: torch.Tensor) -> None:
+        # torch.optim.SGD's single-tensor update, on every parameter at once
+        momentum = group["momentum"]
+        if momentum:
+            buf = self.state["momentum_buffer"]
+            buf.mul_(momentum).add_(grad)
+            grad = grad.add(buf, alpha=momentum) if group["nesterov"] else buf
+        self.flat_params.add_(grad, alpha=-group["lr"])
 
-    @staticmethod
-    def _adam(group, params, grads, steps, exp_avgs, exp_avg_sqs) -> None:
-        torch._foreach_add_(steps, 1)
+    def _adam(self, group: dict, grad: torch.Tensor) -> None:
+        # torch.optim.Adam's single-tensor update, on every parameter at once
         beta1, beta2 = group["betas"]
-        torch._fused_adam_(
-            params,
-            grads,
-            exp_avgs,
-            exp_avg_sqs,
-            [],
-            steps,
-            amsgrad=False,
-            lr=group["lr"],
-            beta1=beta1,
-            beta2=beta2,
-            weight_decay=group["weight_decay"],
-            eps=group["eps"],
-            maximize=group["maximize"],
-        )
+        state = self.state
+        state["step"].add_(1)
+        self.step_count += 1
+        step = self.step_count
+        state["exp_avg"].lerp_(grad, 1 - beta1)
+        state["exp_avg_sq"].mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+        bias_correction1 = 1 - beta1**step
+        bias_correction2 = 1 - beta2**step
+        step_size = group["lr"] / bias_correction1
+        denom = (state["exp_avg_sq"].sqrt() / bias_correction2**0.5).add_(group["eps"])
+        self.flat_params.addcdiv_(state["exp_avg"], denom, value=-step_size)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import types
+
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
@@ -22,14 +27,33 @@ from sklearn.utils.validation import (
 
 from ._base import _STOCHASTIC_SOLVERS, BaseMLP
 
+
+class _if_probabilistic:
+    """A method that exists only for losses with class probabilities.
+
+    Like scikit-learn's ``available_if`` (``hasattr`` is False otherwise), but the
+    AttributeError says why and what to use instead.
+    """
+
+    def __init__(self, method):
+        self.method = method
+        functools.update_wrapper(self, method)
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self.method
+        obj._check_proba(self.method.__name__)
+        return types.MethodType(self.method, obj)
+
+
 _COMMON_PARAMETERS = """
     hidden_layer_sizes : array-like of shape (n_layers - 2,), default=(100,)
         Units of each hidden layer.
     activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
         Activation of the hidden layers.
     solver : {"lbfgs", "sgd", "adam"}, default="adam"
-        ``torch.optim.LBFGS`` (full batch, strong Wolfe line search),
-        ``torch.optim.SGD`` or ``torch.optim.Adam``.
+        SciPy's L-BFGS-B on the full batch with the exact gradient (as
+        scikit-learn's MLP runs it), ``torch.optim.SGD`` or ``torch.optim.Adam``.
     alpha : float, default=0.0001
         Strength of the L2 penalty on the weight matrices, as in scikit-learn: the
         batch objective is ``(sum_i w_i l_i + alpha / 2 ||W||^2) / sum_i w_i``.
@@ -76,12 +100,36 @@ _COMMON_PARAMETERS = """
     module : callable or None, default=None
         None builds the MLP from ``hidden_layer_sizes`` and ``activation``. Otherwise a
         ``torch.nn.Module`` class or factory called as ``module(n_features, n_outputs)``
-        that returns raw outputs; the loss adds the output activation.
+        that returns raw outputs; the loss adds the output activation. With sparse
+        ``X`` the module receives each batch as a dense tensor (the built-in MLP
+        multiplies the sparse matrix directly).
+    callbacks : list or None, default=None
+        skorch callbacks to train with, as ``skorch.NeuralNet(callbacks=...)`` takes
+        them: callback objects or ``(name, callback)`` tuples, e.g.
+        ``[ProgressBar(), LRScheduler(StepLR, step_size=10),
+        Checkpoint(dirname=...)]``. Each fit trains with fresh copies (the list is
+        never changed); ``warm_start`` and ``partial_fit`` continue with the copies
+        of the fit they continue, and a saved model's callbacks come back as fresh
+        copies. They run after the estimator's own training rules (callbacks
+        named ``"sklearn_*"``), so the history row of each epoch holds
+        ``train_loss`` and ``train_loss_best``, and with a validation set
+        (``early_stopping`` or ``validation_data``) ``valid_loss`` (the loss
+        without the L2 term), ``valid_score`` (as ``score``) and their ``*_best``
+        flags, the keys skorch's ``Checkpoint`` and ``EarlyStopping`` monitor by
+        default. Callbacks see batches as ``(X, y)`` with ``y``
+        the encoded target (what the loss sees) and the network's raw outputs as
+        ``y_pred``; the validation set is skorch's ``dataset_valid``, seen as one
+        batch, so ``EpochScoring`` scores it by default (``on_train=True`` scores
+        the training batches), with ``net.predict`` giving raw outputs. Callbacks
+        with per-batch hooks make training take torch's general step, which is
+        slower. sgd and adam train through skorch's loop; lbfgs trains in SciPy
+        and does not run them.
 """
 
 _COMMON_ATTRIBUTES = """
     loss_ : float
         The final training loss (sgd, adam: mean over the last epoch's batches).
+        For multi-label targets it sums over labels, as scikit-learn's does.
     best_loss_ : float or None
         Lowest training loss (None with early stopping or lbfgs).
     loss_curve_ : list of float
@@ -90,7 +138,8 @@ _COMMON_ATTRIBUTES = """
         Score (``score``: R^2 or accuracy) on the validation set per epoch, with
         early stopping or ``validation_data``.
     validation_loss_curve_ : list of float or None
-        Loss on the validation set per epoch (the criterion without the L2 term).
+        Loss on the validation set per epoch (the training loss without the L2
+        term).
     best_validation_score_ : float or None
         Best validation score with early stopping.
     t_ : int
@@ -148,6 +197,18 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     'identity'
     >>> bool(reg.score(X, y) > 0.9)
     True
+
+    Several quantiles from one network (they never cross), or a predictive mean and
+    standard deviation:
+
+    >>> from sklearn_losses.losses import Quantile
+    >>> reg = MLPRegressor(loss=Quantile(alpha=[0.1, 0.5, 0.9]), max_iter=20)
+    >>> reg.fit(X, y).predict_quantiles(X[:4]).shape  # one column per level
+    (4, 3)
+    >>> reg = MLPRegressor(loss="gaussian_nll", max_iter=20).fit(X, y / y.std())
+    >>> mean, std = reg.predict(X[:4], return_std=True)
+    >>> mean.shape, std.shape
+    ((4,), (4,))
     """
 
     def __init__(
@@ -179,6 +240,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         max_fun=15000,
         device="cpu",
         module=None,
+        callbacks=None,
     ):
         self.loss = loss
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -206,6 +268,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         self.max_fun = max_fun
         self.device = device
         self.module = module
+        self.callbacks = callbacks
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, validation_data=None):
@@ -255,8 +318,45 @@ default=None
         """
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
-    def predict(self, X):
+    def predict(self, X, return_std=False):
         """Predict with the network and the loss's output activation.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+        return_std : bool, default=False
+            Also return the standard deviation of the predictive distribution, as
+            :class:`~sklearn.gaussian_process.GaussianProcessRegressor` does. Only
+            for a loss that predicts a distribution (``"gaussian_nll"``).
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            Predicted values: the mean for ``"gaussian_nll"``, the level nearest 0.5
+            for a quantile loss with several levels (see :meth:`predict_quantiles`).
+        y_std : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            Standard deviations, only with ``return_std=True``.
+        """
+        if return_std and not self._predicts_std():
+            raise ValueError(
+                f"return_std=True needs a loss that predicts a distribution, such as "
+                f"'gaussian_nll'; this model was trained with {self._loss_name()!r}. "
+                "For intervals from quantile losses use predict_quantiles."
+            )
+        y_act = self._activated(self._raw_output(X))
+        y_pred = self._single_column(self._loss.point_prediction(y_act))
+        if return_std:
+            return y_pred, self._single_column(self._loss.predictive_std(y_act))
+        return y_pred
+
+    @available_if(lambda est: est._predicts_quantiles())
+    def predict_quantiles(self, X):
+        """Predict every quantile level of a quantile loss, lowest level first.
+
+        Available with ``loss="quantile"`` (or a :class:`~sklearn_losses.losses.Quantile`
+        object); with several levels (``Quantile(alpha=[0.05, 0.5, 0.95])``) one
+        network predicts them all, and they never cross.
 
         Parameters
         ----------
@@ -265,11 +365,31 @@ default=None
 
         Returns
         -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            Predicted values.
+        quantiles : ndarray of shape (n_samples, n_levels) or \
+(n_samples, n_targets, n_levels)
+            Quantiles in the order of the levels (``loss.alpha``), for each target.
         """
-        y_pred = self._activated(self._raw_output(X))
-        return y_pred.ravel() if y_pred.shape[1] == 1 else y_pred
+        y_act = self._activated(self._raw_output(X))
+        n_levels = len(self._loss.quantile_levels())
+        quantiles = y_act.reshape(len(y_act), -1, n_levels)
+        return quantiles[:, 0, :] if quantiles.shape[1] == 1 else quantiles
+
+    @staticmethod
+    def _single_column(y):
+        return y.ravel() if y.shape[1] == 1 else y
+
+    def _fitted_or_configured_loss(self):
+        return self._loss if hasattr(self, "_loss") else self._loss_or_none()
+
+    def _predicts_std(self) -> bool:
+        return hasattr(self._fitted_or_configured_loss(), "predictive_std")
+
+    def _predicts_quantiles(self) -> bool:
+        return hasattr(self._fitted_or_configured_loss(), "quantile_levels")
+
+    def _loss_name(self) -> str:
+        loss = self._fitted_or_configured_loss()
+        return getattr(loss, "name", None) or repr(self.loss)
 
     # -- hooks of BaseMLP -------------------------------------------------------------
     def _validate_input(self, X, y, incremental, reset):
@@ -305,7 +425,7 @@ default=None
         return False
 
     def _score_raw(self, raw, y, sample_weight):
-        y_pred = self._activated(raw)
+        y_pred = self._loss.point_prediction(self._activated(raw))
         return r2_score(y, y_pred, sample_weight=sample_weight)
 
     def __sklearn_tags__(self):
@@ -337,6 +457,17 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         ``"sparse_categorical_crossentropy"``, ``"kld"``...), a loss object
         (``LogLoss(label_smoothing=0.1)``) or a torch function ``f(y_pred, y_true)``
         receiving probabilities and one-hot targets.
+    class_weight : dict, list of dict or "balanced", default=None
+        Weights of the classes, as scikit-learn's linear models and trees take them:
+        ``{{class_label: weight}}`` (classes left out weigh one); for a multi-label
+        indicator ``y``, a list of such dicts, one per label column (keys 0 and 1);
+        ``"balanced"`` weighs each class by ``n_samples / (n_classes *
+        np.bincount(y))``, computed on the ``y`` given to ``fit`` (per column for
+        multi-label ``y``, the columns' weights multiplied). The weights multiply
+        ``sample_weight`` (so ``class_weight=cw`` trains the same network as
+        ``sample_weight=compute_sample_weight(cw, y)``), for every loss, and weigh
+        the validation score and loss of early stopping and ``validation_data``
+        the same way. ``"balanced"`` is not supported by ``partial_fit``.
 
     Attributes
     ----------
@@ -359,7 +490,19 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     False
     >>> bool(clf.score(X, y) > 0.9)
     True
+
+    With ``class_weight="balanced"``, errors on a rare class cost as much in total
+    as errors on a frequent one:
+
+    >>> X, y = make_classification(n_samples=300, weights=[0.9], random_state=0)
+    >>> clf = MLPClassifier(class_weight="balanced", max_iter=300, random_state=0)
+    >>> clf = clf.fit(X, y)
     """
+
+    _parameter_constraints: dict = {
+        **BaseMLP._parameter_constraints,
+        "class_weight": [dict, list, StrOptions({"balanced"}), None],
+    }
 
     def __init__(
         self,
@@ -388,8 +531,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         n_iter_no_change=10,
         max_fun=15000,
         loss="log_loss",
+        class_weight=None,
         device="cpu",
         module=None,
+        callbacks=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
@@ -415,8 +560,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
         self.loss = loss
+        self.class_weight = class_weight
         self.device = device
         self.module = module
+        self.callbacks = callbacks
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None, validation_data=None):
@@ -507,7 +654,7 @@ default=None
         """
         return self._predict_from_raw(self._raw_output(X))
 
-    @available_if(lambda est: est._has_proba())
+    @_if_probabilistic
     def predict_proba(self, X):
         """Class probabilities, for losses that define them.
 
@@ -521,12 +668,15 @@ default=None
         proba : ndarray of shape (n_samples, n_classes)
             Probabilities in the order of ``classes_`` (per label for multi-label).
         """
-        proba = self._activated(self._raw_output(X))
+        raw = self._raw_output(X)
+        if not self._loss.probabilistic:  # an estimate from decision values
+            return self._loss.decision_proba(self._decision_from_raw(raw), self._task)
+        proba = self._activated(raw)
         if self._task == "binary" and proba.shape[1] == 1:
             return np.hstack([1.0 - proba, proba])
         return proba
 
-    @available_if(lambda est: est._has_proba())
+    @_if_probabilistic
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba`.
 
@@ -545,9 +695,22 @@ default=None
             return np.log(proba)
 
     # -- raw outputs to answers -------------------------------------------------------
+    def _check_proba(self, method: str) -> bool:
+        """True where the loss gives probabilities; otherwise an AttributeError
+        saying why (``hasattr`` stays False)."""
+        if self._has_proba():
+            return True
+        loss = self._loss if hasattr(self, "_loss") else self._loss_or_none()
+        raise AttributeError(
+            f"This {type(self).__name__} has no {method}: the {loss.name!r} loss does "
+            "not define class probabilities. Use decision_function for scores, "
+            "choose a probabilistic loss such as 'log_loss', or calibrate the scores "
+            "with sklearn.calibration.CalibratedClassifierCV."
+        )
+
     def _has_proba(self) -> bool:
         loss = self._loss if hasattr(self, "_loss") else self._loss_or_none()
-        return loss is None or bool(loss.probabilistic)
+        return loss is None or loss.has_proba
 
     def _decision_from_raw(self, raw: np.ndarray) -> np.ndarray:
         scores = raw if self._loss.probabilistic else self._activated(raw)
@@ -560,6 +723,8 @@ default=None
     def _predict_from_raw(self, raw: np.ndarray) -> np.ndarray:
         if self._task == "multilabel":
             return (raw > 0).astype(int)
+        if len(self.classes_) == 1:
+            return self.classes_[np.zeros(len(raw), dtype=np.intp)]
         if raw.shape[1] == 1:
             return self.classes_[(raw[:, 0] > 0).astype(np.intp)]
         return self.classes_[raw.argmax(axis=1)]
@@ -597,15 +762,87 @@ default=None
                 )
         return X, y
 
+    def _weight_classes(self, y, sample_weight, incremental):
+        if self.class_weight is None:
+            return sample_weight
+        if incremental:
+            if self.class_weight == "balanced":
+                raise ValueError(
+                    "class_weight 'balanced' is not supported for partial_fit. In "
+                    "order to use 'balanced' weights, use compute_class_weight("
+                    "'balanced', classes=classes, y=y). In place of y you can use a "
+                    "large enough sample of the full training set target to properly "
+                    "estimate the class frequency distributions. Pass the resulting "
+                    "weights as the class_weight parameter."
+                )
+            multilabel = self._label_binarizer.y_type_.startswith("multilabel")
+            self._class_weight_tables = self._weight_tables(
+                y, [0, 1] if multilabel else self.classes_
+            )
+            class_weight = self._weights_from_tables(y)
+        else:
+            self._class_weight_tables = self._weight_tables(y)
+            # scikit-learn's own function, so that class_weight=cw is
+            # sample_weight=compute_sample_weight(cw, y) bit for bit.
+            class_weight = compute_sample_weight(self.class_weight, y)
+        return (sample_weight * class_weight).astype(sample_weight.dtype, copy=False)
+
+    def _weight_validation_classes(self, y, sample_weight):
+        if self.class_weight is None:
+            return sample_weight
+        class_weight = self._weights_from_tables(y)
+        return (sample_weight * class_weight).astype(sample_weight.dtype, copy=False)
+
+    def _weight_tables(self, y, classes=None) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each target column's classes and their weights, from the training ``y``."""
+        columns = y.reshape(len(y), -1).T
+        if len(columns) == 1 and isinstance(self.class_weight, list):
+            raise ValueError(
+                "class_weight must be a dict or 'balanced' for these targets; a list "
+                "of dicts (one per label column) is for multi-label targets."
+            )
+        if len(columns) > 1 and not (
+            self.class_weight == "balanced"
+            or (
+                isinstance(self.class_weight, list)
+                and len(self.class_weight) == len(columns)
+            )
+        ):
+            raise ValueError(
+                f"For multi-label targets, class_weight must be 'balanced' or a list "
+                f"of {len(columns)} dicts, one per label column (keys 0 and 1), got "
+                f"{self.class_weight!r}."
+            )
+        tables = []
+        for k, column in enumerate(columns):
+            column_classes = np.unique(column) if classes is None else classes
+            weights = self.class_weight
+            if weights != "balanced" and len(columns) > 1:
+                weights = weights[k]
+            tables.append(
+                (
+                    np.asarray(column_classes),
+                    compute_class_weight(weights, classes=column_classes, y=column),
+                )
+            )
+        return tables
+
+    def _weights_from_tables(self, y) -> np.ndarray:
+        """Class weights of ``y``'s samples; classes unseen in training weigh one."""
+        columns = y.reshape(len(y), -1).T
+        weights = []
+        for (classes, class_weights), column in zip(self._class_weight_tables, columns):
+            index = np.searchsorted(classes, column).clip(max=len(classes) - 1)
+            known = classes[index] == column
+            weights.append(np.where(known, class_weights[index], 1.0))
+        return np.prod(weights, axis=0, dtype=np.float64)
+
     def _target_task(self, y):
         if self._label_binarizer.y_type_.startswith("multilabel"):
             return "multilabel"
-        if len(self.classes_) < 2:
-            raise ValueError(
-                f"The target has only one class ({self.classes_[0]!r}); a classifier "
-                "needs samples of at least 2 classes."
-            )
-        return "binary" if len(self.classes_) == 2 else "multiclass"
+        # One class is a binary problem whose positive class never occurs, as in
+        # scikit-learn's MLP: it predicts that class (a fold of unshuffled data).
+        return "binary" if len(self.classes_) <= 2 else "multiclass"
 
     def _encode_targets(self, y):
         if self._label_binarizer.y_type_.startswith("multilabel"):
@@ -639,6 +876,8 @@ default=None
         tags = super().__sklearn_tags__()
         loss = self._loss_or_none()
         tags.classifier_tags.multi_label = loss is None or "multilabel" in loss.tasks
+        # a binary-only loss (exponential), as scikit-learn tags such estimators
+        tags.classifier_tags.multi_class = loss is None or "multiclass" in loss.tasks
         return tags
 
 

@@ -1,10 +1,8 @@
-"""skorch glue: tensor batches, the weighted criterion, scikit-learn's stopping rules."""
+"""skorch glue: tensor batches, the weighted criterion, the trimmed training loop."""
 
 from __future__ import annotations
 
-import copy
 import math
-import time
 from typing import NamedTuple
 
 import numpy as np
@@ -16,6 +14,13 @@ from skorch.utils import FirstStepAccumulator, TeeGenerator
 from ..losses import Activation, Loss
 from ._fused import MLPPass, NumpyMLP, OptimizerStep, accumulate
 from ._module import MLPModule
+from ._sparse import SparseMLPPass, SparseRows, sparse_batches
+
+# scikit-learn's words when training diverges (code may match them); advice follows.
+NON_FINITE_WEIGHTS = (
+    "Solver produced non-finite parameter weights. The input data may contain "
+    "large values and need to be preprocessed."
+)
 
 
 class TensorData(torch.utils.data.Dataset):
@@ -34,6 +39,11 @@ class TensorData(torch.utils.data.Dataset):
 
     def __len__(self) -> int:
         return len(self.X)
+
+    @property
+    def sparse(self) -> bool:
+        """Whether batches of X are :class:`SparseBatch` (see ``_sparse.py``)."""
+        return isinstance(self.X, SparseRows) and not self.X.dense
 
     def __getitem__(self, i):
         weight = None if self.weight is None else self.weight[i]
@@ -72,6 +82,9 @@ class TensorBatches:
         return math.ceil(len(self.dataset) / self.batch_size)
 
     def __iter__(self):
+        if isinstance(self.dataset.X, SparseRows):
+            yield from sparse_batches(self)
+            return
         data, n, size = self.dataset, len(self.dataset), self.batch_size
         tensors = [t for t in (data.X, data.target, data.weight) if t is not None]
         if self.shuffle:
@@ -122,35 +135,56 @@ class Net(NeuralNet):
 
     This is scikit-learn's MLP objective per batch: the per-sample losses weighted by
     ``sample_weight`` plus the L2 penalty on weight matrices (not biases), both
-    normalised by the batch's total weight.
+    normalised by the batch's total weight (multi-label losses summed over labels,
+    see ``_objective``).
 
     On small tabular problems a training step costs Python and dispatch overhead, not
     arithmetic. The net keeps skorch's loop and hooks but trims them:
 
     * ``run_single_epoch`` records the epoch's ``train_loss`` (the batch losses'
       mean weighted by batch size, as skorch's ``PassthroughScoring`` computes it)
-      instead of per-batch history entries, and notifies ``on_batch_begin``/
-      ``on_batch_end``/``on_grad_computed`` only if a callback implements them;
+      and the last batch's entry instead of every batch's, and notifies
+      ``on_batch_begin``/``on_batch_end``/``on_grad_computed`` (and then records
+      every batch) only if a callback implements them;
+    * the estimator's validation set is skorch's ``dataset_valid``, judged in one
+      forward pass per epoch (:meth:`validate`);
     * the built-in :class:`MLPModule` trains without autograd: :class:`MLPPass`
       runs its forward pass and a hand-written backward (L2 term included), and the
       loss's ``raw_loss_gradient`` gives the gradient with respect to the raw
-      outputs (a closed form for the built-in losses, autograd for others). A
-      user's own module goes through plain autograd;
+      outputs (a closed form for the built-in losses, autograd for others); sparse
+      input (:class:`SparseRows`) goes through :class:`SparseMLPPass`, chosen once
+      per epoch. A user's own module goes through plain autograd;
     * ``train_step`` calls the optimizer without a closure (L-BFGS keeps skorch's
       closure) and takes :class:`OptimizerStep` where it applies, handing it the
       gradients directly unless a callback wants to see them in ``.grad``.
     """
 
-    def __init__(self, *args, alpha: float = 0.0, **kwargs):
+    def __init__(self, *args, alpha: float = 0.0, n_labels: int = 1, **kwargs):
         super().__init__(*args, **kwargs)
         self.alpha = alpha
+        self.n_labels = n_labels
+        #: the estimator's validation set during a fit, else None
+        self.validation_set_ = None
 
     @property
     def _default_callbacks(self):
-        # train_loss is recorded by run_single_epoch; there is no validation split
-        # (our validation runs in SklearnStopping) and printing is SklearnStopping's
-        # job, so skorch's PassthroughScoring and PrintLog would only cost time.
+        # train_loss is recorded by run_single_epoch, the validation results by
+        # validate; printing is the estimators' EpochPrinter's job. skorch's
+        # PassthroughScoring and PrintLog would only cost time.
         return [("epoch_timer", EpochTimer())]
+
+    def get_split_datasets(self, X, y=None, **fit_params):
+        # The estimator's validation set is skorch's dataset_valid: callbacks see
+        # it in on_epoch_begin/on_epoch_end (EpochScoring scores it by default).
+        dataset_train, dataset_valid = super().get_split_datasets(X, y, **fit_params)
+        if dataset_valid is None and self.validation_set_ is not None:
+            dataset_valid = self.validation_set_
+        return dataset_train, dataset_valid
+
+    def get_iterator(self, dataset, training=False):
+        if isinstance(dataset, ValidationSet):
+            return dataset  # validated whole, in one pass (see validate)
+        return super().get_iterator(dataset, training=training)
 
     def initialize_module(self):
         super().initialize_module()
@@ -169,7 +203,8 @@ class Net(NeuralNet):
         penalty = None
         if self.alpha:
             penalty = sum(p.square().sum() for p in self.penalized_)
-        target, weight = y_true
+        # (target, weight) from TensorBatches; a callback may pass a bare target.
+        target, weight = y_true if isinstance(y_true, tuple) else (y_true, None)
         values = self.criterion_(y_pred, target)
         if weight is not None and values.ndim:
             values = values * weight
@@ -180,13 +215,27 @@ class Net(NeuralNet):
 
         ``values`` are the per-sample losses, already weighted (or a custom loss's
         batch mean); ``penalty`` is ``||W||^2``, None without L2 term.
+
+        The losses average over their columns; for multi-label targets
+        ``n_labels`` scales them back to a sum over labels, as scikit-learn's MLP
+        sums: each label then learns at the pace of a binary problem, not
+        ``1 / n_labels`` of it.
         """
+        if self.n_labels != 1:
+            values = values * self.n_labels
         if weight is None:  # all weights one (see TensorData)
             normaliser = target.shape[0]
             if penalty is None and values.ndim:
                 return values.mean(), normaliser  # sum / n, bit for bit
             total = values.sum() if values.ndim else values * normaliser
         else:
+            if not values.ndim:
+                raise ValueError(
+                    f"The loss {self.criterion_.loss!r} returns one value for the "
+                    "whole batch, so it cannot weight samples: fit without "
+                    "sample_weight, or make the function return one value per "
+                    "sample (e.g. end it with .mean(dim=1), not .mean())."
+                )
             weight_sum = weight.sum()
             # A batch whose weights are all zero contributes nothing (and no NaN).
             normaliser = torch.where(weight_sum > 0, weight_sum, torch.inf)
@@ -205,6 +254,8 @@ class Net(NeuralNet):
         loss, normaliser = self._objective(values, target, weight, penalty)
         if values.ndim:  # a batch mean's gradient is already divided
             gradient /= normaliser
+        if self.n_labels != 1:
+            gradient *= self.n_labels
         grads = mlp.backward(
             inputs, gradient, self.alpha / normaliser if self.alpha else None
         )
@@ -217,17 +268,21 @@ class Net(NeuralNet):
 
     # -- the training loop -------------------------------------------------------------
     def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        if isinstance(iterator, ValidationSet):
+            return self.validate(iterator, prefix)
         if iterator is None or not training:
             return super().run_single_epoch(
                 iterator, training, prefix, step_fn, **fit_params
             )
         per_batch = self._callbacks_implement("on_batch_begin", "on_batch_end")
-        self._prepare_epoch(per_batch)
+        sparse = getattr(getattr(iterator, "dataset", None), "sparse", False)
+        self._prepare_epoch(per_batch, sparse)
         losses, sizes = [], []
         try:
             for batch in iterator:
                 if per_batch:
-                    self.notify("on_batch_begin", batch=batch, training=training)
+                    seen = _callback_batch(batch)
+                    self.notify("on_batch_begin", batch=seen, training=training)
                 step = step_fn(batch, **fit_params)
                 loss = step["loss"]  # no .item(): no device sync per batch
                 if loss.requires_grad:
@@ -237,27 +292,72 @@ class Net(NeuralNet):
                 if per_batch:
                     self.history.record_batch(prefix + "_loss", loss.item())
                     self.history.record_batch(prefix + "_batch_size", sizes[-1])
-                    self.notify("on_batch_end", batch=batch, training=training, **step)
+                    self.notify("on_batch_end", batch=seen, training=training, **step)
         finally:
             self._epoch = None
+        row = last_row(self.history)
         if losses:
             # np.average(values, weights=sizes), as PassthroughScoring computes it
             values = torch.stack(losses).to(torch.float64).cpu().numpy()
             weights = np.asarray(sizes, dtype=np.float64)
             mean = (values * weights).sum() / weights.sum()
-            self.history.record(prefix + "_loss", float(mean))
-        self.history.record(prefix + "_batch_count", len(losses))
+            row[prefix + "_loss"] = float(mean)
+            if not per_batch:  # the last batch only, for callbacks that read it
+                # (skorch's Checkpoint names its files after it)
+                row["batches"].append(
+                    {
+                        prefix + "_loss": float(values[-1]),
+                        prefix + "_batch_size": sizes[-1],
+                    }
+                )
+        row[prefix + "_batch_count"] = len(losses)
 
-    def _prepare_epoch(self, per_batch: bool) -> None:
+    def validate(self, validation: ValidationSet, prefix: str = "valid") -> None:
+        """The validation phase of an epoch: one forward pass over the whole set.
+
+        Records ``valid_loss`` (the criterion without the L2 term) and
+        ``valid_score`` (the estimator's score; -inf for non-finite outputs, which
+        count as no improvement, not as an error), and shows per-batch callbacks
+        the set as one batch ``(X, target)`` with its raw outputs.
+        """
+        module = self.module_
+        module.eval()
+        with torch.inference_mode():
+            raw = validation.raw_output(module)
+            loss = validation.loss(raw)
+            finite = bool(torch.isfinite(raw).all())
+            score = validation.score(raw) if finite else -math.inf
+        row = last_row(self.history)
+        row[prefix + "_loss"] = loss
+        row[prefix + "_score"] = score
+        if self._callbacks_implement("on_batch_begin", "on_batch_end"):
+            batch = (validation.X, validation.target)
+            self.notify("on_batch_begin", batch=batch, training=False)
+            self.history.record_batch(prefix + "_loss", loss)
+            self.history.record_batch(prefix + "_batch_size", len(validation))
+            self.notify(
+                "on_batch_end",
+                batch=batch,
+                training=False,
+                loss=torch.tensor(loss),
+                y_pred=raw,
+            )
+
+    def _prepare_epoch(self, per_batch: bool, sparse: bool = False) -> None:
         """What every step of this epoch reuses (see :class:`_Epoch`)."""
         module, optimizer = self.module_, self.optimizer_
         # Once per epoch, not once per batch (validation sets eval mode after one).
         if not (module.training and self.criterion_.training):
             self._set_training(True)
-        # MLPPass computes exactly MLPModule.forward; a subclass may not.
-        mlp = MLPPass(module) if type(module) is MLPModule else None
-        # Per-batch callbacks may change the optimizer between steps.
+        # Per-batch callbacks may change the optimizer between steps. Built first:
+        # it may move the parameters into one buffer, which MLPPass then aliases.
         optimizer_step = None if per_batch else OptimizerStep(optimizer)
+        # MLPPass computes exactly MLPModule.forward; a subclass may not.
+        mlp_pass = SparseMLPPass if sparse else MLPPass  # batches of SparseBatch
+        mlp = mlp_pass(module) if type(module) is MLPModule else None
+        if sparse and mlp is not None and optimizer_step and optimizer_step.enabled:
+            # The wide first layer's gradient goes straight into the step's buffer.
+            mlp.first_gradient = optimizer_step.gradient_buffer(0)
         grad_callbacks = self._callbacks_implement("on_grad_computed")
         params = [p for group in optimizer.param_groups for p in group["params"]]
         self._epoch = _Epoch(
@@ -270,9 +370,6 @@ class Net(NeuralNet):
             and optimizer_step.enabled
             and not grad_callbacks
             and _same_tensors(params, mlp.parameters),
-            one=torch.ones((), dtype=params[0].dtype, device=params[0].device)
-            if params
-            else None,
         )
 
     def train_step(self, batch, **fit_params):
@@ -312,7 +409,7 @@ class Net(NeuralNet):
             Xi, yi = batch
             y_pred = self.infer(Xi, **fit_params)
             loss = self.get_loss(y_pred, yi, X=Xi, training=True)
-            _backward(loss, None if epoch is None else epoch.one)
+            loss.backward()
             return {"loss": loss, "y_pred": y_pred}
         loss, raw, grads = self._mlp_gradients(mlp, batch)
         accumulate(mlp.parameters, grads)
@@ -335,27 +432,23 @@ class _Epoch(NamedTuple):
     grad_callbacks: bool
     #: the MLP's gradients go straight to ``optimizer_step``, not through ``.grad``
     direct: bool
-    one: torch.Tensor | None  # d loss / d loss
 
 
-# torch.autograd.backward and .grad spend about as long checking and converting their
-# arguments as the engine takes to run a small loss graph: hand it the graph directly.
-_ENGINE = getattr(torch.autograd.Variable, "_execution_engine", None)
+def last_row(history) -> dict:
+    """The history's row of the current epoch, to read or write keys.
+
+    skorch's ``History`` indexing (``history[-1, key]``, ``record``) copies the whole
+    list on every access, a cost that grows with the epochs; a ``History`` is a
+    list of dicts, and this takes its last item directly.
+    """
+    return list.__getitem__(history, -1)
 
 
-def _ones_like(loss: torch.Tensor, one: torch.Tensor | None) -> torch.Tensor:
-    if one is None or one.dtype != loss.dtype or one.device != loss.device:
-        return torch.ones_like(loss)
-    return one
-
-
-def _backward(loss: torch.Tensor, one: torch.Tensor | None = None) -> None:
-    """``loss.backward()``; ``one`` is a reusable ``ones_like(loss)``."""
-    if _ENGINE is None:
-        loss.backward()
-    else:
-        grad = (_ones_like(loss, one),)
-        _ENGINE.run_backward((loss,), grad, False, False, (), True, True)
+def _callback_batch(batch):
+    """A training batch as callbacks see it: ``(X, target)``, skorch's ``(X, y)``
+    with the encoded target (what the loss sees); sample weights stay internal."""
+    X, (target, _) = batch
+    return X, target
 
 
 def _same_tensors(a: list[torch.Tensor], b: list[torch.Tensor]) -> bool:
@@ -365,124 +458,26 @@ def _same_tensors(a: list[torch.Tensor], b: list[torch.Tensor]) -> bool:
 class ValidationSet:
     """A validation set and how to judge raw outputs on it after each epoch.
 
-    ``loss(raw)`` is the weighted training criterion without the L2 term; ``score(raw)``
-    the estimator's ``score`` (accuracy or R^2), greater is better.
+    ``target`` is the encoded target (what the loss sees); ``loss(raw)`` the weighted
+    training criterion without the L2 term; ``score(raw)`` the estimator's ``score``
+    (accuracy or R^2), greater is better. ``forward``, if given, computes the raw
+    outputs from the module instead of ``module(X)`` (sparse ``X``: see
+    ``_sparse.sparse_forward``). The net takes it as skorch's ``dataset_valid`` (see
+    ``Net.validation_set_``).
     """
 
-    def __init__(self, X: torch.Tensor, loss, score):
+    def __init__(self, X, target: torch.Tensor, loss, score, forward=None):
         self.X = X
+        self.target = target
         self.loss = loss
         self.score = score
+        self.forward = forward
 
+    def raw_output(self, module: torch.nn.Module) -> torch.Tensor:
+        """The module's raw outputs on the validation inputs."""
+        if self.forward is not None:
+            return self.forward(module)
+        return module(self.X)
 
-class SklearnStopping(Callback):
-    """scikit-learn's MLP training rules, applied at the end of each skorch epoch.
-
-    Records the loss curve, counts epochs without improvement (training loss, or the
-    validation score with early stopping), adapts the SGD learning rate
-    (``invscaling``, ``adaptive``), keeps the best weights under early stopping, and
-    stops training by raising ``KeyboardInterrupt`` as skorch's own callbacks do.
-    """
-
-    def __init__(self, params: dict):
-        self.params = params
-
-    def start(self, n_samples: int, validation: ValidationSet | None) -> None:
-        """Reset the bookkeeping for a new model."""
-        self.loss_curve = []
-        self.no_improvement_count = 0
-        self.validation_losses = [] if validation is not None else None
-        self.validation_scores = [] if validation is not None else None
-        self.best_validation_score = -math.inf if validation is not None else None
-        self.best_loss = None if self.params["early_stopping"] else math.inf
-        self.best_state = None
-        self.t = 0
-        self.resume(n_samples, validation)
-
-    def resume(self, n_samples: int, validation: ValidationSet | None) -> None:
-        """Prepare one more call of fit or partial_fit."""
-        self.n_samples = n_samples
-        self.validation = validation
-        if validation is not None and self.validation_scores is None:
-            self.validation_losses, self.validation_scores = [], []
-            self.best_validation_score = -math.inf
-        self.n_iter = 0
-        self.converged = False
-        self.epoch_start = time.perf_counter()
-
-    def on_epoch_begin(self, net, **kwargs):
-        self.epoch_start = time.perf_counter()
-
-    def on_epoch_end(self, net, **kwargs):
-        p = self.params
-        loss = float(net.history[-1, "train_loss"])
-        self.n_iter += 1
-        if not math.isfinite(loss):
-            raise ValueError(
-                f"Training diverged: the loss is {loss} after epoch {self.n_iter}. "
-                "Lower learning_rate_init, scale the inputs (e.g. StandardScaler) or "
-                "the targets, or choose a more robust loss."
-            )
-        if p["solver"] == "lbfgs":
-            self.loss = loss
-            return
-        self.t += self.n_samples
-        self.loss_curve.append(loss)
-        message = f"Iteration {self.n_iter}, loss = {loss:.8f}"
-        if self.validation is not None:
-            score = self._validate(net)
-            message += (
-                f", validation loss = {self.validation_losses[-1]:.8f}"
-                f", validation score = {score:.6f}"
-            )
-        if p["early_stopping"]:
-            if score < self.best_validation_score + p["tol"]:
-                self.no_improvement_count += 1
-            else:
-                self.no_improvement_count = 0
-            if score > self.best_validation_score:
-                self.best_validation_score = score
-                self.best_state = copy.deepcopy(net.module_.state_dict())
-        else:
-            if loss > self.best_loss - p["tol"]:
-                self.no_improvement_count += 1
-            else:
-                self.no_improvement_count = 0
-            self.best_loss = min(self.best_loss, loss)
-        if p["verbose"]:
-            print(f"{message}, time = {time.perf_counter() - self.epoch_start:.3f}s")
-
-        if p["solver"] == "sgd" and p["learning_rate"] == "invscaling":
-            self._set_lr(net, p["learning_rate_init"] / (self.t + 1) ** p["power_t"])
-        if self.no_improvement_count > p["n_iter_no_change"]:
-            if p["solver"] == "sgd" and p["learning_rate"] == "adaptive":
-                lr = net.optimizer_.param_groups[0]["lr"]
-                if lr > 1e-6:
-                    self._set_lr(net, lr / 5.0)
-                    self.no_improvement_count = 0
-                    return
-            self.converged = True
-            if p["verbose"]:
-                what = "Validation score" if self.validation else "Training loss"
-                print(
-                    f"{what} did not improve more than tol={p['tol']} for "
-                    f"{p['n_iter_no_change']} consecutive epochs. Stopping."
-                )
-            raise KeyboardInterrupt
-
-    def _validate(self, net) -> float:
-        module = net.module_
-        module.eval()
-        with torch.inference_mode():
-            raw = module(self.validation.X)
-            self.validation_losses.append(self.validation.loss(raw))
-            score = self.validation.score(raw)
-        self.validation_scores.append(score)
-        if not self.params["early_stopping"]:
-            self.best_validation_score = max(self.best_validation_score, score)
-        return score
-
-    @staticmethod
-    def _set_lr(net, lr):
-        for group in net.optimizer_.param_groups:
-            group["lr"] = lr
+    def __len__(self) -> int:
+        return self.X.shape[0]

@@ -2,7 +2,9 @@
 
 The estimators' ``__getstate__`` replaces the skorch net by NumPy arrays, numbers and
 strings: the module's weights, the optimizer's state, the random generator, the
-training history and the stopping bookkeeping. ``__setstate__`` rebuilds the net from
+training history and the fitted state of the training rules' callbacks (their
+attributes ending in ``_``; a user's own ``callbacks`` come back as fresh copies of
+the estimator's parameter). ``__setstate__`` rebuilds the net from
 the estimator's parameters and loads that state. Loading therefore never unpickles a
 torch object (no ``torch.load``), a model trained on a GPU loads on a machine without
 one, and :mod:`skops.io` can persist the estimators with an explicit list of trusted
@@ -16,6 +18,13 @@ import torch
 from skorch.history import History
 
 _TENSOR = "__tensor__"
+# The estimators' own callbacks (scikit-learn's training rules) are named so.
+_RULE_PREFIX = "sklearn_"
+
+
+def _fitted_state(callback) -> dict:
+    """A callback's fitted state: its attributes ending in ``_``."""
+    return {k: v for k, v in vars(callback).items() if k.endswith("_")}
 
 
 def to_plain(value):
@@ -43,7 +52,6 @@ def from_plain(value, device: torch.device):
 def export_net(net) -> dict:
     """Everything needed to rebuild ``net`` after training, as plain data."""
     optimizer = net.optimizer_.state_dict()
-    monitor = dict(net.callbacks_)["sklearn_stopping"]
     return {
         "module": to_plain(dict(net.module_.state_dict())),
         "dtype": str(next(net.module_.parameters()).dtype).removeprefix("torch."),
@@ -54,7 +62,11 @@ def export_net(net) -> dict:
             net.get_params_for("iterator_train")["generator"].get_state()
         ),
         "history": to_plain(list(net.history)),
-        "monitor": to_plain(vars(monitor)),
+        "rules": {
+            name: to_plain(_fitted_state(cb))
+            for name, cb in net.callbacks_
+            if name.startswith(_RULE_PREFIX)
+        },
         "batch_size": net.batch_size,
     }
 
@@ -77,41 +89,8 @@ def restore_net(net, state: dict, device: torch.device):
     generator = net.get_params_for("iterator_train")["generator"]
     generator.set_state(from_plain(state["generator"], torch.device("cpu")))
     net.history_ = History(from_plain(state["history"], device))
-    monitor = dict(net.callbacks_)["sklearn_stopping"]
-    vars(monitor).update(from_plain(state["monitor"], device))
+    rules = dict(net.callbacks_)
+    for name, fitted in state["rules"].items():
+        vars(rules[name]).update(from_plain(fitted, device))
     net.batch_size = state["batch_size"]
     return net
-
-
-def skops_trusted_types() -> list[str]:
-    """Names of this package's types to trust when loading a model with :mod:`skops.io`.
-
-    They are the two estimators and every registered loss class (losses registered
-    later included). Loading a model stored with a custom loss *function* also needs
-    that function's name, which only you can vouch for.
-
-    Returns
-    -------
-    list of str
-        Fully qualified type names, for ``skops.io.load(..., trusted=...)``.
-
-    Examples
-    --------
-    >>> import skops.io as sio
-    >>> from sklearn.datasets import make_blobs
-    >>> from sklearn_losses import MLPClassifier, skops_trusted_types
-    >>> X, y = make_blobs(n_samples=30, random_state=0)
-    >>> clf = MLPClassifier(loss="hinge", max_iter=5, random_state=0).fit(X, y)
-    >>> data = sio.dumps(clf)
-    >>> set(sio.get_untrusted_types(data=data)) <= set(skops_trusted_types())
-    True
-    >>> restored = sio.loads(data, trusted=skops_trusted_types())
-    >>> bool((restored.predict(X) == clf.predict(X)).all())
-    True
-    """
-    from ..losses import CustomLoss
-    from ..losses._registry import _REGISTRY
-    from ._multilayer_perceptron import MLPClassifier, MLPRegressor
-
-    classes = [MLPClassifier, MLPRegressor, CustomLoss, *_REGISTRY.values()]
-    return sorted(f"{cls.__module__}.{cls.__qualname__}" for cls in classes)
