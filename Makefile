@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALL := $(BIN)/python -m pip install --quiet -c constraints.txt
 
-.PHONY: demo reproduce test test-min lint bench clean docs docs-check
+.PHONY: demo reproduce test test-min lint bench bench-real clean docs docs-check
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -13,10 +13,10 @@ $(VENV)/.installed-%: pyproject.toml constraints.txt | $(BIN)/python
 	$(INSTALL) -e ".[$*]"
 	touch $@
 
-demo: $(VENV)/.installed-plot  ## a short run of the main job (3 seeds)
+demo: $(VENV)/.installed-cli  ## a short run of the main job (3 seeds)
 	$(BIN)/sklearn-losses --quick --output output
 
-reproduce: $(VENV)/.installed-plot  ## the nine reference experiments, 10 seeds
+reproduce: $(VENV)/.installed-cli  ## the nine reference experiments, 10 seeds
 	$(BIN)/sklearn-losses --output output
 
 test: $(VENV)/.installed-test  ## the test suite
@@ -34,6 +34,9 @@ test-min: $(MIN_VENV)/.installed  ## the test suite on the minimum supported ver
 
 bench: $(VENV)/.installed-test  ## speed against scikit-learn, a bare torch loop and skorch
 	$(BIN)/python benchmarks/bench_speed.py
+
+bench-real: $(VENV)/.installed-bench  ## nine real datasets: the command's winner against scikit-learn's MLP
+	$(BIN)/python benchmarks/bench_real_data.py
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .

@@ -25,6 +25,11 @@ including a loss of your own as soon as its class is defined. Regression functio
 take scikit-learn's ``multioutput=`` (``"raw_values"``, ``"uniform_average"`` or an
 array of weights).
 
+Two functions take more than one prediction per target: :func:`mean_pinball_loss`
+with several levels (``alpha=[0.05, 0.5, 0.95]``) takes what ``predict_quantiles``
+returns, and :func:`gaussian_nll` the ``(mean, std)`` pair of
+``predict(X, return_std=True)``.
+
 Several names shadow a :mod:`sklearn.metrics` function. Where scikit-learn has the
 same quantity the two agree to 1e-12 in float64 (``mean_squared_error``,
 ``mean_absolute_error``, ``mean_poisson_deviance``, ``mean_gamma_deviance``,
@@ -48,6 +53,7 @@ from .losses import (
     AbsoluteError,
     BinaryFocal,
     CategoricalHinge,
+    GaussianNLL,
     Hinge,
     Huber,
     KLDivergence,
@@ -70,6 +76,7 @@ __all__ = [
     "binary_focal_loss",
     "categorical_crossentropy",
     "categorical_hinge",
+    "gaussian_nll",
     "hinge",
     "hinge_loss",
     "huber",
@@ -414,7 +421,7 @@ def mean_pinball_loss(
     *,
     sample_weight: ArrayLike | None = None,
     multioutput: str | ArrayLike = "uniform_average",
-    alpha: float = 0.5,
+    alpha: float | ArrayLike = 0.5,
 ) -> float | np.ndarray:
     """Mean pinball loss of the ``alpha`` quantile, the metric of the ``quantile`` loss.
 
@@ -422,11 +429,16 @@ def mean_pinball_loss(
     No clipping. Equals :func:`sklearn.metrics.mean_pinball_loss`; ``alpha=0.5`` is
     half the absolute error. Alias: ``quantile_loss``.
 
+    With several levels (``alpha=[0.05, 0.5, 0.95]``), ``y_pred`` holds one column
+    per level, as ``predict_quantiles`` returns it (``(n_samples, n_levels)``, or
+    ``(n_samples, n_outputs, n_levels)``), and the result is the mean over levels of
+    each level's mean pinball loss (per output with ``multioutput="raw_values"``).
+
     Parameters
     ----------
     %REGRESSION_PARAMETERS%
-    alpha : float, default=0.5
-        The quantile, in (0, 1).
+    alpha : float or array-like of float, default=0.5
+        The quantile, in (0, 1), or several strictly increasing levels.
 
     Returns
     -------
@@ -444,6 +456,62 @@ def mean_pinball_loss(
     """
     return _evaluate(
         Quantile(alpha=alpha), y_true, y_pred, sample_weight, multioutput=multioutput
+    )
+
+
+def gaussian_nll(
+    y_true: ArrayLike,
+    y_pred: tuple[ArrayLike, ArrayLike],
+    *,
+    sample_weight: ArrayLike | None = None,
+    multioutput: str | ArrayLike = "uniform_average",
+    eps: float = 1e-4,
+) -> float | np.ndarray:
+    """Mean Gaussian negative log-likelihood, the metric of the ``gaussian_nll`` loss.
+
+    Per element ``0.5 log(2 pi) + log(std) + (y_true - mean)**2 / (2 std**2)``,
+    that is ``-scipy.stats.norm.logpdf(y_true, mean, std)`` (the constant included),
+    averaged over outputs, then over samples. The variance ``std**2`` is clipped
+    below at ``eps``, as torch's ``GaussianNLLLoss`` clamps it.
+
+    Parameters
+    ----------
+    y_true : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        Ground truth target values.
+    y_pred : tuple (mean, std) of array-like of shape (n_samples,) or \
+(n_samples, n_outputs)
+        Means and standard deviations of the predicted normal distributions, as
+        ``predict(X, return_std=True)`` returns them (this package's
+        ``MLPRegressor(loss="gaussian_nll")``, scikit-learn's
+        ``GaussianProcessRegressor`` and ``BayesianRidge``).
+    sample_weight : array-like of shape (n_samples,), default=None
+        Sample weights; the result is ``sum(w * l) / sum(w)``.
+    multioutput : {"raw_values", "uniform_average"} or array-like, \
+default="uniform_average"
+        How several outputs are combined, as in :mod:`sklearn.metrics`:
+        ``"raw_values"`` returns the value of each output, ``"uniform_average"``
+        their mean, an array of weights their weighted average.
+    eps : float, default=1e-4
+        Floor of the variance.
+
+    Returns
+    -------
+    loss : float or ndarray of shape (n_outputs,)
+        The weighted mean of the per-sample losses (lower is better), or one value
+        per output for ``multioutput="raw_values"``.
+
+    See Also
+    --------
+    sklearn_losses.losses.GaussianNLL : The loss.
+
+    Examples
+    --------
+    >>> from sklearn_losses.metrics import gaussian_nll
+    >>> round(gaussian_nll([0.0, 2.0], ([0.0, 0.0], [1.0, 1.0])), 6)  # 0.9189 + 1
+    1.918939
+    """
+    return _evaluate(
+        GaussianNLL(eps=eps), y_true, y_pred, sample_weight, multioutput=multioutput
     )
 
 

@@ -47,7 +47,9 @@ class _LossScorer(_Scorer):
     loss : Loss
         The loss; its :meth:`~sklearn_losses.losses.Loss.metric` is the score function
         and its :attr:`~sklearn_losses.losses.Loss.response_method` the method called
-        on classifiers (regressors are always scored on ``predict``).
+        on classifiers. Regressors are scored on ``predict``, except by losses that
+        predict more than a point: ``predict_quantiles`` for several quantile
+        levels, ``predict(X, return_std=True)`` for ``gaussian_nll``.
     name : str or None, default=None
         The name the scorer was asked for, used in messages.
     """
@@ -84,11 +86,21 @@ class _LossScorer(_Scorer):
         it.
         """
         regression = is_regressor(estimator)
-        method_name = "predict" if regression else self.loss.response_method
+        method_name = (
+            self.loss.response_method_for("regression")
+            if regression
+            else self.loss.response_method
+        )
         method = getattr(estimator, method_name, None)
+        if method is None and hasattr(
+            getattr(estimator, "steps", [[None]])[-1][-1], method_name
+        ):
+            # A Pipeline has no predict_quantiles: ask its last step.
+            X = estimator[:-1].transform(X)
+            method = getattr(estimator.steps[-1][1], method_name)
         if method is None:
             raise AttributeError(self._missing_method_message(estimator, method_name))
-        y_pred = method(X)
+        y_pred = method(X, **self.loss.response_kwargs) if regression else method(X)
         if not regression and kwargs.get("labels") is None:
             classes = getattr(estimator, "classes_", None)
             if isinstance(classes, np.ndarray) and classes.ndim == 1:

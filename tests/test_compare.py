@@ -100,7 +100,11 @@ def test_aliases_of_one_loss_tie_exactly():
     np.testing.assert_array_equal(scores[0], scores[1])
     second = result.ranking[1]
     assert result.comparison[second]["difference"] == 0.0
-    assert result.comparison[second]["p_value"] == 1.0
+    # identical per-fold scores are a tie: same rank, no test
+    assert result.comparison[second]["tie"] is True
+    assert result.comparison[second]["p_value"] is None
+    assert [row["rank"] for row in result.table] == [1, 1]
+    assert "0 (tie)" in str(result)
 
 
 def test_every_loss_sees_the_same_repeated_folds():
@@ -149,7 +153,11 @@ def test_auto_tries_every_loss_for_the_task_and_reports_failures():
     reg = MLPRegressor(hidden_layer_sizes=(4,), max_iter=3, random_state=0)
     result = compare_losses(reg, X, y, cv=3, random_state=0)
     assert result.task == "regression"
-    assert set(result.ranking) | set(result.skipped) == set(loss_names("regression"))
+    # quantile (alpha=0.5) is half the absolute error: the same model, one row
+    assert result.equivalents == {"absolute_error": ["quantile"]}
+    assert set(result.ranking) | set(result.skipped) | {"quantile"} == set(
+        loss_names("regression")
+    )
     # Poisson needs non-negative targets: skipped, with the loss's own explanation.
     assert "poisson" in result.skipped
     assert "non-negative" in result.skipped["poisson"]
@@ -245,8 +253,8 @@ def test_progress_lines(capsys):
         verbose=1,
     )
     err = capsys.readouterr().err
-    assert err.count("[compare_losses]") == 4
-    assert "4/4" in err
+    assert err.count("[compare_losses]") == 2  # one line per loss
+    assert "2/2 huber, 2 fits" in err
 
 
 @pytest.mark.parametrize(

@@ -53,7 +53,7 @@ def test_same_parameters_order_and_defaults_as_sklearn(ours, theirs):
     assert extra == (
         ["device", "module", "callbacks"]
         if ours is MLPRegressor
-        else ["loss", "device", "module", "callbacks"]
+        else ["loss", "class_weight", "device", "module", "callbacks"]
     )
     if ours is MLPClassifier:
         assert mine["loss"].kind == inspect.Parameter.KEYWORD_ONLY

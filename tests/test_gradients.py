@@ -41,6 +41,9 @@ VARIANTS = [get_loss(name) for name in loss_names()] + [
     BinaryFocal(gamma=3.0, alpha=0.6),
     Huber(delta=0.3),
     Quantile(alpha=0.8),
+    Quantile(alpha=[0.1, 0.5, 0.9]),
+    Quantile(alpha=[0.3, 0.6], out_activation="exp"),
+    Quantile(alpha=[0.25, 0.75], out_activation="softplus"),
     Hinge(out_activation="identity"),
     SquaredHinge(out_activation="identity"),
     SquaredError(out_activation="exp"),
@@ -63,11 +66,12 @@ CASES = [
 def _outputs_and_targets(loss: Loss, task: str, dtype, seed: int = 0):
     """Raw outputs and encoded targets; a few samples sit on a kink."""
     gen = torch.Generator().manual_seed(seed)
-    n_units = loss.n_outputs(task, 2 if task == "regression" else 3)
+    n_columns = 2 if task == "regression" else 3
+    n_units = loss.n_outputs(task, n_columns)
     raw = 2.0 * torch.randn(N_SAMPLES, n_units, generator=gen, dtype=dtype)
     identity = loss.activation(task) == "identity"
     if task == "regression":
-        target = torch.randn(N_SAMPLES, n_units, generator=gen, dtype=dtype)
+        target = torch.randn(N_SAMPLES, n_columns, generator=gen, dtype=dtype)
         if loss.positive_target:
             target = target.abs()
         if identity:
@@ -104,7 +108,7 @@ def test_closed_form_gradient_equals_autograd(loss, task, weighted, dtype):
     # the built-in losses do not fall back to the base class's autograd version
     assert type(loss).raw_loss_gradient is not Loss.raw_loss_gradient
     raw, target = _outputs_and_targets(loss, task, dtype)
-    activation = ACTIVATIONS[loss.activation(task)]
+    activation = loss.output_activation(task)
     weight = None
     if weighted:
         weight = torch.linspace(0.0, 2.0, N_SAMPLES, dtype=dtype)

@@ -45,7 +45,10 @@ EXPECTED_REGRESSION = {
     "epsilon_insensitive": "identity",
     "squared_epsilon_insensitive": "identity",
     "mean_absolute_percentage_error": "identity",
+    "gaussian_nll": "gaussian",
 }
+# Output units per target where a loss predicts more than one number per target.
+UNITS_PER_TARGET = {"gaussian_nll": 2}
 EXPECTED_BINARY = {
     "log_loss": ("logistic", 1),
     "sparse_categorical_crossentropy": ("softmax", 2),
@@ -186,7 +189,7 @@ def test_raw_loss_equals_loss_of_activated_outputs(name, task):
     rng = np.random.default_rng(0)
     loss = get_loss(name)
     raw, target = _raw_and_targets(loss, task, rng)
-    activation = ACTIVATIONS[loss.activation(task)]
+    activation = loss.output_activation(task)
     from_raw = loss.raw_loss(raw, target, activation)
     from_prediction = loss.loss(activation.torch_fn(raw), target)
     assert from_raw.shape == (len(raw),)
@@ -318,7 +321,7 @@ def test_regressor_output_layer(name):
     X, y = make_regression(n_samples=40, n_features=3, random_state=0)
     reg = MLPRegressor(loss=name, max_iter=3, **FAST).fit(X, np.abs(y) + 1.0)
     assert reg.out_activation_ == _expected(EXPECTED_REGRESSION, name, "regression")
-    assert reg.n_outputs_ == 1
+    assert reg.n_outputs_ == UNITS_PER_TARGET.get(name, 1)
 
 
 def test_out_activation_override():

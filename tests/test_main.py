@@ -200,14 +200,21 @@ def test_csv_command_regression(tmp_path, capsys):
     )  # fmt: skip
     assert status == 0
     out, err = capsys.readouterr()
-    assert "target 'price' as regression" in err
+    assert "Target 'price': regression: numbers with a fractional part" in out
+    assert "Training: the number of epochs" in out
     assert "neg_mean_absolute_error" in out
     assert "skipped poisson" in out  # negative prices: reported, not a crash
     assert "Best loss:" in out
     with open(out_dir / "comparison.csv") as handle:
         table = list(csv.DictReader(handle))
-    assert sorted(row["loss"] for row in table) == ["absolute_error", "squared_error"]
-    assert (out_dir / "learning_curves.png").stat().st_size > 0
+    ranked = [row["loss"] for row in table if row["rank"] != "floor"]
+    assert sorted(ranked) == ["absolute_error", "squared_error"]
+    assert [row["loss"] for row in table if row["rank"] == "floor"] == ["dummy (mean)"]
+    for image in ("learning_curves.png", "fold_scores.png"):
+        assert (out_dir / image).stat().st_size > 0
+    report = (out_dir / "report.md").read_text()
+    assert "![" in report and "learning_curves.png" in report
+    assert "fold_scores.png" in report and "dummy (mean)" in report
 
 
 def test_csv_command_classification_of_text_labels(tmp_path, capsys):

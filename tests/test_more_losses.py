@@ -550,6 +550,7 @@ def test_metric_equals_training_criterion(name, params, kind):
     with torch.no_grad():
         raw = est.net_.module_(torch.as_tensor(X))
         per_sample = est.net_.criterion_(raw, target).double().numpy()
+        per_sample *= est.net_.n_labels  # the objective sums over labels
     method = "predict" if regression else loss.response_method
     function = getattr(metrics, loss.metric_function_names()[0])
     w = _rng(1).uniform(0.2, 2.0, len(X))

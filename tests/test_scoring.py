@@ -37,6 +37,7 @@ EXPECTED_RESPONSE = {
     "log_cosh": "predict",
     "poisson": "predict",
     "quantile": "predict",
+    "gaussian_nll": "predict",
     "log_loss": "predict_proba",
     "sparse_categorical_crossentropy": "predict_proba",
     "kl_divergence": "predict_proba",

@@ -12,6 +12,8 @@ ORDER = (
     "plot_grid_search_losses.py",
     "plot_custom_loss.py",
     "plot_huber_vs_mse.py",
+    "plot_class_weight.py",
+    "plot_prediction_intervals.py",
 )
 
 

@@ -77,6 +77,14 @@ def _proba(loss) -> str:
     return "yes (estimated from decision values)" if loss.has_proba else "no"
 
 
+def _response(loss) -> str:
+    """The method the metric takes the output of, with its keyword arguments."""
+    kwargs = ", ".join(f"{k}={v!r}" for k, v in loss.response_kwargs.items())
+    if kwargs:
+        return f"``{loss.response_method}(X, {kwargs})``"
+    return f"``{loss.response_method}``"
+
+
 def _rows(kind: str) -> tuple[list[str], list[list[str]]]:
     losses = _losses()
     if kind == "names":
@@ -102,7 +110,7 @@ def _rows(kind: str) -> tuple[list[str], list[list[str]]]:
                     f"``{loss.name}``",
                     _activations(loss),
                     _proba(loss) if classifier else "\\-",
-                    f"``{loss.response_method}``",
+                    _response(loss),
                 ]
             )
         return header, rows

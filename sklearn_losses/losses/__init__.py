@@ -32,6 +32,9 @@ from ._regression_extra import (
 )
 
 # isort: split
+from ._distribution import GaussianNLL
+
+# isort: split
 from ._classification import (
     BinaryFocal,
     CategoricalHinge,
@@ -59,6 +62,7 @@ __all__ = [
     "EpsilonInsensitive",
     "Exponential",
     "Gamma",
+    "GaussianNLL",
     "Hinge",
     "Huber",
     "Interval",

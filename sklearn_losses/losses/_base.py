@@ -133,6 +133,9 @@ class Loss(BaseEstimator):
     #: names of its functions in :mod:`sklearn_losses.metrics`, canonical first;
     #: empty means one function named after the loss
     metric_names: ClassVar[tuple[str, ...]] = ()
+    #: keyword arguments the metric's response method is called with (a predictive
+    #: distribution's ``predict(X, return_std=True)``)
+    response_kwargs: ClassVar[dict] = {}
     #: scikit-learn style constraints of the constructor parameters
     _parameter_constraints: ClassVar[dict] = {}
 
@@ -277,6 +280,23 @@ class Loss(BaseEstimator):
             )
         return chosen
 
+    def output_activation(self, task: str) -> Activation:
+        """The output activation for ``task``, as the object training and prediction
+        apply (:meth:`activation` gives its name).
+
+        Losses with several outputs per target (quantile levels, a mean and a
+        variance) return an activation of their own, not one of :data:`ACTIVATIONS`.
+        """
+        return ACTIVATIONS[self.activation(task)]
+
+    def point_prediction(self, y_pred: np.ndarray) -> np.ndarray:
+        """What ``predict`` returns, from the activated outputs ``(n_samples, units)``.
+
+        The outputs themselves, except for losses with several outputs per target,
+        which pick each target's point prediction (a median, a mean).
+        """
+        return y_pred
+
     def n_outputs(self, task: str, n_columns: int) -> int:
         """Number of output units for ``task`` with ``n_columns`` targets or classes."""
         task = self.network_task(task)
@@ -403,8 +423,13 @@ class Loss(BaseEstimator):
             if sample_weight is not None:
                 sample_weight = np.asarray(sample_weight)[::step]
         target, weight = _as_tensors(y_true, sample_weight)
-        activation = ACTIVATIONS[self.activation(task)]
-        low, high = _RAW_BOUNDS[activation.name]
+        activation = self.output_activation(task)
+        # A loss's own activation (several outputs per target) has no bounds and
+        # no inverse here: its search starts at zero.
+        known = activation.name in _RAW_BOUNDS
+        low, high = _RAW_BOUNDS.get(activation.name, (None, None))
+        if self.network_task(task) == "regression":
+            n_outputs = self.n_outputs(task, n_outputs)
         total = float(weight.sum()) if weight is not None else float(len(y_true))
 
         def objective(z: np.ndarray) -> tuple[float, np.ndarray]:
@@ -419,7 +444,11 @@ class Loss(BaseEstimator):
             return value, grad.numpy().astype(np.float64)
 
         zero = np.zeros(n_outputs)
-        start = _fallback_start(self, y_true, sample_weight, task, activation.name)
+        start = (
+            _fallback_start(self, y_true, sample_weight, task, activation.name)
+            if known
+            else zero
+        )
         result = scipy.optimize.minimize(
             objective,
             start,

@@ -11,6 +11,7 @@ import scipy.optimize
 import torch
 import torch.nn.functional as F
 from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_array, check_consistent_length
 
 from ._activation import Activation
 from ._base import (
@@ -23,6 +24,14 @@ from ._base import (
     weighted_quantile,
 )
 from ._interval import NON_NEGATIVE, POSITIVE
+from ._quantile_levels import (
+    check_levels,
+    increasing_activation,
+    increasing_name,
+    pinball_levels,
+    point_level,
+    quantile_intercepts,
+)
 
 
 class RegressionLoss(Loss):
@@ -377,17 +386,31 @@ class Poisson(Loss):
 
 
 class Quantile(RegressionLoss):
-    """Pinball loss for the ``alpha`` quantile.
+    """Pinball loss for the ``alpha`` quantile, or for several quantiles at once.
 
     ``max(alpha (y - q), (alpha - 1) (y - q))``; equals
     :func:`sklearn.metrics.mean_pinball_loss`. ``alpha=0.5`` is half the absolute error.
 
+    With a sequence of levels (``alpha=[0.05, 0.5, 0.95]``) one network predicts
+    them all: one output per level and target, and the loss is the pinball loss
+    averaged over levels and targets (each level's term is ``mean_pinball_loss`` at
+    that level). The quantiles never cross, by construction: the lowest level goes
+    through the output activation and each higher level adds a softplus increment
+    to the one below (``out_activation_`` is ``"increasing"``, or
+    ``"increasing_exp"``, ``"increasing_softplus"`` on those bases). The regressor's
+    ``predict_quantiles(X)`` returns every level; ``predict(X)`` returns one, the
+    level nearest 0.5 (the median when 0.5 is among the levels; the lower of two
+    equally near), so ``score`` and pipelines work as usual. The metric and the
+    scorer take what ``predict_quantiles`` returns.
+
     Parameters
     ----------
-    alpha : float, default=0.5
-        The quantile to predict, in (0, 1).
+    alpha : float or array-like of float, default=0.5
+        The quantile to predict, in (0, 1); or several strictly increasing levels
+        in (0, 1).
     out_activation : {"identity", "exp", "softplus"}, default=None
-        Output activation; None means identity.
+        Output activation (of the lowest level, with several levels); None means
+        identity.
 
     Examples
     --------
@@ -395,6 +418,15 @@ class Quantile(RegressionLoss):
     >>> loss = Quantile(alpha=0.9)
     >>> round(loss.metric([1.0, 2.0, 3.0], [2.0, 2.0, 2.0]), 6)  # (0.1 + 0 + 0.9) / 3
     0.333333
+
+    Several levels: three outputs per target, and a metric over all of them
+    (``y_pred`` holds one column per level):
+
+    >>> loss = Quantile(alpha=[0.1, 0.5, 0.9])
+    >>> loss.n_outputs("regression", 1), loss.activation("regression")
+    (3, 'increasing')
+    >>> round(loss.metric([1.0], [[0.0, 1.0, 3.0]]), 6)  # (0.1 + 0 + 0.2) / 3
+    0.1
     """
 
     name = "quantile"
@@ -402,7 +434,7 @@ class Quantile(RegressionLoss):
     metric_names = ("mean_pinball_loss", "quantile_loss")
     _parameter_constraints: ClassVar[dict] = {
         **RegressionLoss._parameter_constraints,
-        "alpha": [Interval(Real, 0, 1, closed="neither")],
+        "alpha": [Interval(Real, 0, 1, closed="neither"), "array-like"],
     }
 
     def __init__(self, alpha: float = 0.5, out_activation: str | None = None):
@@ -421,8 +453,130 @@ class Quantile(RegressionLoss):
         # autograd splits torch.maximum's gradient between equal arguments).
         return values, (0.5 - alpha) - 0.5 * diff.sign()
 
+    # -- several levels (see _quantile_levels.py); a float alpha keeps the above -----
+    def quantile_levels(self) -> np.ndarray:
+        """The levels as a float array (one element for a float ``alpha``)."""
+        return check_levels(np.atleast_1d(self.alpha))
+
+    def _several_levels(self) -> bool:
+        return np.ndim(self.alpha) > 0
+
+    def validate(self):
+        super().validate()
+        self.quantile_levels()
+
+    def activation(self, task):
+        base = super().activation(task)
+        return increasing_name(base) if self._several_levels() else base
+
+    def output_activation(self, task):
+        if not self._several_levels():
+            return super().output_activation(task)
+        return increasing_activation(
+            len(self.quantile_levels()), super().activation(task)
+        )
+
+    def n_outputs(self, task, n_columns):
+        return n_columns * (
+            len(self.quantile_levels()) if self._several_levels() else 1
+        )
+
+    def point_prediction(self, y_pred):
+        if not self._several_levels():
+            return y_pred
+        levels = self.quantile_levels()
+        return y_pred[:, point_level(levels) :: len(levels)]
+
+    def loss(self, y_pred, y_true):
+        if not self._several_levels():
+            return super().loss(y_pred, y_true)
+        values, _ = pinball_levels(y_pred, y_true, self.quantile_levels())
+        return values.mean(dim=1)
+
+    def raw_loss_gradient(self, raw, y_true, activation, sample_weight=None):
+        if not self._several_levels():
+            return super().raw_loss_gradient(raw, y_true, activation, sample_weight)
+        y_pred = activation.torch_fn(raw)
+        values, derivative = pinball_levels(y_pred, y_true, self.quantile_levels())
+        gradient = activation.torch_backward(derivative, y_pred, raw)
+        return per_sample(values, gradient, sample_weight)
+
     def best_constant(self, y_true, sample_weight):
         return weighted_quantile(y_true, sample_weight, float(self.alpha))
+
+    def fit_intercept_only(self, y_true, sample_weight, task) -> np.ndarray:
+        """Raw outputs of the best constant quantiles: each target's weighted
+        ``alpha`` quantile(s), mapped back through the output activation.
+
+        A float ``alpha`` takes :meth:`best_constant` through the output activation's
+        inverse; several levels start the lowest there and each higher level's
+        increment at the gap to the level below.
+
+        Parameters
+        ----------
+        y_true : ndarray of shape (n_samples, n_targets)
+            Encoded targets.
+        sample_weight : ndarray of shape (n_samples,) or None
+            Sample weights.
+        task : str
+            The task (regression).
+
+        Returns
+        -------
+        ndarray of shape (n_targets * n_levels,)
+            Raw outputs, target by target.
+        """
+        if not self._several_levels():
+            return super().fit_intercept_only(y_true, sample_weight, task)
+        return quantile_intercepts(
+            y_true, sample_weight, self.quantile_levels(), super().activation(task)
+        )
+
+    def response_method_for(self, task):
+        if self._several_levels():
+            return "predict_quantiles"
+        return super().response_method_for(task)
+
+    def _metric_values(
+        self, y_true, y_pred, *, labels=None, task=None, per_output=False
+    ):
+        if not self._several_levels():
+            return super()._metric_values(
+                y_true, y_pred, labels=labels, task=task, per_output=per_output
+            )
+        self.check_task("regression" if task is None else task)
+        levels = self.quantile_levels()
+        y_true = check_array(
+            y_true, ensure_2d=False, dtype=np.float64, input_name="y_true"
+        )
+        y_pred = check_array(
+            y_pred,
+            ensure_2d=False,
+            allow_nd=True,
+            dtype=np.float64,
+            input_name="y_pred",
+        )
+        check_consistent_length(y_true, y_pred)
+        y_true = y_true.reshape(len(y_true), -1)
+        if y_pred.ndim == 2 and y_true.shape[1] == 1:
+            y_pred = y_pred[:, np.newaxis, :]
+        if y_pred.shape[1:] != (y_true.shape[1], len(levels)):
+            raise ValueError(
+                f"y_pred must hold one column per quantile level, as predict_quantiles "
+                f"returns it: shape (n_samples, {len(levels)}), or (n_samples, "
+                f"n_outputs, {len(levels)}) for several outputs; got {y_pred.shape} "
+                f"for {y_true.shape[1]} output(s)."
+            )
+        with torch.no_grad():
+            values, _ = pinball_levels(
+                torch.as_tensor(y_pred.reshape(len(y_pred), -1)),
+                torch.as_tensor(y_true),
+                levels,
+            )
+        # the mean over levels, per output (multioutput) or over outputs too
+        values = values.numpy().reshape(y_pred.shape).mean(axis=2)
+        values = values if per_output else values.mean(axis=1)
+        return values.astype(np.float64, copy=False)
 
 
 def _solve_increasing(derivative, y_true, sample_weight) -> np.ndarray:

@@ -24,7 +24,7 @@ from sklearn.utils.validation import (
 )
 from skorch.callbacks import Callback
 
-from ..losses import ACTIVATIONS, Loss, get_loss
+from ..losses import Loss, get_loss
 from ._fused import SGD, Adam
 from ._lbfgs import check_lbfgs_result, fit_lbfgs
 from ._module import HIDDEN_ACTIVATIONS, MLPModule
@@ -193,7 +193,16 @@ class FitPlan(NamedTuple):
 
 
 def _same_loss(a: Loss, b: Loss) -> bool:
-    return type(a) is type(b) and a.get_params() == b.get_params()
+    if type(a) is not type(b):
+        return False
+    params_a, params_b = a.get_params(), b.get_params()
+    # np.array_equal: a parameter may be an array (quantile levels)
+    return params_a.keys() == params_b.keys() and all(
+        np.array_equal(params_a[k], params_b[k])
+        if isinstance(params_a[k], np.ndarray) or isinstance(params_b[k], np.ndarray)
+        else params_a[k] == params_b[k]
+        for k in params_a
+    )
 
 
 class BaseMLP(BaseEstimator):
@@ -307,6 +316,7 @@ class BaseMLP(BaseEstimator):
         if sp.issparse(X):
             X = canonical_csr(X)  # stays sparse: see _sparse.py
         sample_weight = self._check_sample_weight(sample_weight, X)
+        sample_weight = self._weight_classes(y, sample_weight, incremental)
         task = self._target_task(y)
         y = self._encode_targets(y)
 
@@ -443,7 +453,7 @@ class BaseMLP(BaseEstimator):
         optimizer, optimizer_params = self._optimizer()
         net = Net(
             module=module,
-            criterion=Criterion(self._loss, ACTIVATIONS[self.out_activation_]),
+            criterion=Criterion(self._loss, self._loss.output_activation(self._task)),
             optimizer=optimizer,
             lr=self.learning_rate_init if self.solver != "lbfgs" else 1.0,
             max_epochs=self.max_iter,
@@ -697,8 +707,10 @@ class BaseMLP(BaseEstimator):
         )
         if sp.issparse(X_val):
             X_val = canonical_csr(X_val)
-        y_val = self._encode_targets(self._check_validation_targets(y_val, X_val))
+        y_val = self._check_validation_targets(y_val, X_val)
         w_val = self._check_sample_weight(w_val[0] if w_val else None, X_val)
+        w_val = self._weight_validation_classes(y_val, w_val)
+        y_val = self._encode_targets(y_val)
         return self._validation_set(X_val, y_val, w_val, task, loss, dtype, device)
 
     def _validation_set(self, X_val, y_val, w_val, task, loss, dtype, device):
@@ -769,7 +781,9 @@ class BaseMLP(BaseEstimator):
         if (
             curve
             and not (self.solver != "lbfgs" and restored)
-            and curve[-1] > _DIVERGENCE_GROWTH * curve[0]
+            # growth measured from the first epoch's magnitude: a log-likelihood
+            # (gaussian_nll) may be negative
+            and curve[-1] - curve[0] > (_DIVERGENCE_GROWTH - 1) * abs(curve[0])
         ):
             raise ValueError(
                 f"Training diverged: the loss grew from {curve[0]:.4g} in the first "
@@ -788,6 +802,14 @@ class BaseMLP(BaseEstimator):
             raise ValueError(
                 "Sample weights must contain at least one non-zero number."
             )
+        return sample_weight
+
+    def _weight_classes(self, y, sample_weight, incremental):
+        """``sample_weight`` times the class weights of ``y`` (the classifier's)."""
+        return sample_weight
+
+    def _weight_validation_classes(self, y, sample_weight):
+        """The same for ``validation_data``, with the training set's class weights."""
         return sample_weight
 
     @staticmethod
@@ -844,7 +866,7 @@ class BaseMLP(BaseEstimator):
         return _promoted(raw, X.dtype)
 
     def _activated(self, raw: np.ndarray) -> np.ndarray:
-        return ACTIVATIONS[self.out_activation_].numpy_fn(raw)
+        return self._loss.output_activation(self._task).numpy_fn(raw)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

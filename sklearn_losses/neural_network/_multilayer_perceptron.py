@@ -9,6 +9,8 @@ import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin, _fit_context
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_class_weight, compute_sample_weight
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import (
     _check_partial_fit_first_call,
@@ -195,6 +197,18 @@ class MLPRegressor(RegressorMixin, BaseMLP):
     'identity'
     >>> bool(reg.score(X, y) > 0.9)
     True
+
+    Several quantiles from one network (they never cross), or a predictive mean and
+    standard deviation:
+
+    >>> from sklearn_losses.losses import Quantile
+    >>> reg = MLPRegressor(loss=Quantile(alpha=[0.1, 0.5, 0.9]), max_iter=20)
+    >>> reg.fit(X, y).predict_quantiles(X[:4]).shape  # one column per level
+    (4, 3)
+    >>> reg = MLPRegressor(loss="gaussian_nll", max_iter=20).fit(X, y / y.std())
+    >>> mean, std = reg.predict(X[:4], return_std=True)
+    >>> mean.shape, std.shape
+    ((4,), (4,))
     """
 
     def __init__(
@@ -304,8 +318,45 @@ default=None
         """
         return self._fit(X, y, sample_weight=sample_weight, incremental=True)
 
-    def predict(self, X):
+    def predict(self, X, return_std=False):
         """Predict with the network and the loss's output activation.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix} of shape (n_samples, n_features)
+            Input data.
+        return_std : bool, default=False
+            Also return the standard deviation of the predictive distribution, as
+            :class:`~sklearn.gaussian_process.GaussianProcessRegressor` does. Only
+            for a loss that predicts a distribution (``"gaussian_nll"``).
+
+        Returns
+        -------
+        y : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            Predicted values: the mean for ``"gaussian_nll"``, the level nearest 0.5
+            for a quantile loss with several levels (see :meth:`predict_quantiles`).
+        y_std : ndarray of shape (n_samples,) or (n_samples, n_targets)
+            Standard deviations, only with ``return_std=True``.
+        """
+        if return_std and not self._predicts_std():
+            raise ValueError(
+                f"return_std=True needs a loss that predicts a distribution, such as "
+                f"'gaussian_nll'; this model was trained with {self._loss_name()!r}. "
+                "For intervals from quantile losses use predict_quantiles."
+            )
+        y_act = self._activated(self._raw_output(X))
+        y_pred = self._single_column(self._loss.point_prediction(y_act))
+        if return_std:
+            return y_pred, self._single_column(self._loss.predictive_std(y_act))
+        return y_pred
+
+    @available_if(lambda est: est._predicts_quantiles())
+    def predict_quantiles(self, X):
+        """Predict every quantile level of a quantile loss, lowest level first.
+
+        Available with ``loss="quantile"`` (or a :class:`~sklearn_losses.losses.Quantile`
+        object); with several levels (``Quantile(alpha=[0.05, 0.5, 0.95])``) one
+        network predicts them all, and they never cross.
 
         Parameters
         ----------
@@ -314,11 +365,31 @@ default=None
 
         Returns
         -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            Predicted values.
+        quantiles : ndarray of shape (n_samples, n_levels) or \
+(n_samples, n_targets, n_levels)
+            Quantiles in the order of the levels (``loss.alpha``), for each target.
         """
-        y_pred = self._activated(self._raw_output(X))
-        return y_pred.ravel() if y_pred.shape[1] == 1 else y_pred
+        y_act = self._activated(self._raw_output(X))
+        n_levels = len(self._loss.quantile_levels())
+        quantiles = y_act.reshape(len(y_act), -1, n_levels)
+        return quantiles[:, 0, :] if quantiles.shape[1] == 1 else quantiles
+
+    @staticmethod
+    def _single_column(y):
+        return y.ravel() if y.shape[1] == 1 else y
+
+    def _fitted_or_configured_loss(self):
+        return self._loss if hasattr(self, "_loss") else self._loss_or_none()
+
+    def _predicts_std(self) -> bool:
+        return hasattr(self._fitted_or_configured_loss(), "predictive_std")
+
+    def _predicts_quantiles(self) -> bool:
+        return hasattr(self._fitted_or_configured_loss(), "quantile_levels")
+
+    def _loss_name(self) -> str:
+        loss = self._fitted_or_configured_loss()
+        return getattr(loss, "name", None) or repr(self.loss)
 
     # -- hooks of BaseMLP -------------------------------------------------------------
     def _validate_input(self, X, y, incremental, reset):
@@ -354,7 +425,7 @@ default=None
         return False
 
     def _score_raw(self, raw, y, sample_weight):
-        y_pred = self._activated(raw)
+        y_pred = self._loss.point_prediction(self._activated(raw))
         return r2_score(y, y_pred, sample_weight=sample_weight)
 
     def __sklearn_tags__(self):
@@ -386,6 +457,17 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         ``"sparse_categorical_crossentropy"``, ``"kld"``...), a loss object
         (``LogLoss(label_smoothing=0.1)``) or a torch function ``f(y_pred, y_true)``
         receiving probabilities and one-hot targets.
+    class_weight : dict, list of dict or "balanced", default=None
+        Weights of the classes, as scikit-learn's linear models and trees take them:
+        ``{{class_label: weight}}`` (classes left out weigh one); for a multi-label
+        indicator ``y``, a list of such dicts, one per label column (keys 0 and 1);
+        ``"balanced"`` weighs each class by ``n_samples / (n_classes *
+        np.bincount(y))``, computed on the ``y`` given to ``fit`` (per column for
+        multi-label ``y``, the columns' weights multiplied). The weights multiply
+        ``sample_weight`` (so ``class_weight=cw`` trains the same network as
+        ``sample_weight=compute_sample_weight(cw, y)``), for every loss, and weigh
+        the validation score and loss of early stopping and ``validation_data``
+        the same way. ``"balanced"`` is not supported by ``partial_fit``.
 
     Attributes
     ----------
@@ -408,7 +490,19 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     False
     >>> bool(clf.score(X, y) > 0.9)
     True
+
+    With ``class_weight="balanced"``, errors on a rare class cost as much in total
+    as errors on a frequent one:
+
+    >>> X, y = make_classification(n_samples=300, weights=[0.9], random_state=0)
+    >>> clf = MLPClassifier(class_weight="balanced", max_iter=300, random_state=0)
+    >>> clf = clf.fit(X, y)
     """
+
+    _parameter_constraints: dict = {
+        **BaseMLP._parameter_constraints,
+        "class_weight": [dict, list, StrOptions({"balanced"}), None],
+    }
 
     def __init__(
         self,
@@ -437,6 +531,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         n_iter_no_change=10,
         max_fun=15000,
         loss="log_loss",
+        class_weight=None,
         device="cpu",
         module=None,
         callbacks=None,
@@ -465,6 +560,7 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
         self.loss = loss
+        self.class_weight = class_weight
         self.device = device
         self.module = module
         self.callbacks = callbacks
@@ -665,6 +761,81 @@ default=None
                     f"{self.classes_}. 'y' has {classes}."
                 )
         return X, y
+
+    def _weight_classes(self, y, sample_weight, incremental):
+        if self.class_weight is None:
+            return sample_weight
+        if incremental:
+            if self.class_weight == "balanced":
+                raise ValueError(
+                    "class_weight 'balanced' is not supported for partial_fit. In "
+                    "order to use 'balanced' weights, use compute_class_weight("
+                    "'balanced', classes=classes, y=y). In place of y you can use a "
+                    "large enough sample of the full training set target to properly "
+                    "estimate the class frequency distributions. Pass the resulting "
+                    "weights as the class_weight parameter."
+                )
+            multilabel = self._label_binarizer.y_type_.startswith("multilabel")
+            self._class_weight_tables = self._weight_tables(
+                y, [0, 1] if multilabel else self.classes_
+            )
+            class_weight = self._weights_from_tables(y)
+        else:
+            self._class_weight_tables = self._weight_tables(y)
+            # scikit-learn's own function, so that class_weight=cw is
+            # sample_weight=compute_sample_weight(cw, y) bit for bit.
+            class_weight = compute_sample_weight(self.class_weight, y)
+        return (sample_weight * class_weight).astype(sample_weight.dtype, copy=False)
+
+    def _weight_validation_classes(self, y, sample_weight):
+        if self.class_weight is None:
+            return sample_weight
+        class_weight = self._weights_from_tables(y)
+        return (sample_weight * class_weight).astype(sample_weight.dtype, copy=False)
+
+    def _weight_tables(self, y, classes=None) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Each target column's classes and their weights, from the training ``y``."""
+        columns = y.reshape(len(y), -1).T
+        if len(columns) == 1 and isinstance(self.class_weight, list):
+            raise ValueError(
+                "class_weight must be a dict or 'balanced' for these targets; a list "
+                "of dicts (one per label column) is for multi-label targets."
+            )
+        if len(columns) > 1 and not (
+            self.class_weight == "balanced"
+            or (
+                isinstance(self.class_weight, list)
+                and len(self.class_weight) == len(columns)
+            )
+        ):
+            raise ValueError(
+                f"For multi-label targets, class_weight must be 'balanced' or a list "
+                f"of {len(columns)} dicts, one per label column (keys 0 and 1), got "
+                f"{self.class_weight!r}."
+            )
+        tables = []
+        for k, column in enumerate(columns):
+            column_classes = np.unique(column) if classes is None else classes
+            weights = self.class_weight
+            if weights != "balanced" and len(columns) > 1:
+                weights = weights[k]
+            tables.append(
+                (
+                    np.asarray(column_classes),
+                    compute_class_weight(weights, classes=column_classes, y=column),
+                )
+            )
+        return tables
+
+    def _weights_from_tables(self, y) -> np.ndarray:
+        """Class weights of ``y``'s samples; classes unseen in training weigh one."""
+        columns = y.reshape(len(y), -1).T
+        weights = []
+        for (classes, class_weights), column in zip(self._class_weight_tables, columns):
+            index = np.searchsorted(classes, column).clip(max=len(classes) - 1)
+            known = classes[index] == column
+            weights.append(np.where(known, class_weights[index], 1.0))
+        return np.prod(weights, axis=0, dtype=np.float64)
 
     def _target_task(self, y):
         if self._label_binarizer.y_type_.startswith("multilabel"):
