@@ -55,7 +55,7 @@ from typing import NamedTuple
 import torch
 from sklearn import config_context
 
-from ..losses import ACTIVATIONS, Loss
+from ..losses import Loss
 from ..losses._custom import CustomLoss
 from ._base import BaseMLP, FitPlan, _cpu_threads, _same_loss
 from ._fused import _ACTIVATION_BACKWARD, _ACTIVATION_INPLACE
@@ -459,7 +459,8 @@ class _Stack:
         for position, i in enumerate(active):
             estimator = self.members[i].estimator
             loss = estimator._loss
-            activation = ACTIVATIONS[estimator.out_activation_]
+            # the activation the net's criterion trains with (a plain fit's)
+            activation = estimator.net_.criterion_.activation
             if (
                 groups
                 and _same_loss(groups[-1].loss, loss)
