@@ -954,7 +954,10 @@ def inverse_activation(name: str, y_pred: np.ndarray) -> np.ndarray:
 def clip_raw(name: str, raw: np.ndarray) -> np.ndarray:
     """``raw`` clipped to the range where the activation ``name`` keeps a gradient."""
     low, high = _RAW_BOUNDS[name]
-    return np.clip(np.asarray(raw, dtype=np.float64), low, high)
+    raw = np.asarray(raw, dtype=np.float64)
+    if low is None and high is None:  # NumPy < 1.25 refuses np.clip without bounds
+        return raw.copy()
+    return np.clip(raw, low, high)
 
 
 def weighted_quantile(
