@@ -20,7 +20,14 @@ from numbers import Number
 from traceback import format_exception
 
 from sklearn import model_selection as _sklearn_model_selection
-from sklearn.base import _fit_context, clone, is_classifier
+from sklearn.base import (
+    BaseEstimator,
+    RegressorMixin,
+    _fit_context,
+    clone,
+    is_classifier,
+)
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import ParameterGrid, check_cv, cross_validate
 from sklearn.model_selection._validation import (
@@ -36,7 +43,11 @@ from sklearn.utils import indexable
 from sklearn.utils.metadata_routing import _routing_enabled
 from sklearn.utils.metaestimators import _safe_split
 from sklearn.utils.parallel import Parallel, delayed
-from sklearn.utils.validation import _check_method_params, _num_samples
+from sklearn.utils.validation import (
+    _check_method_params,
+    _get_feature_names,
+    _num_samples,
+)
 
 from .neural_network._base import BaseMLP
 from .neural_network._stack import can_stack, fit_stack
@@ -56,7 +67,8 @@ class GridSearchCV(_sklearn_model_selection.GridSearchCV):
     The difference is how the fits run. The candidates and folds of an
     :class:`~sklearn_losses.MLPRegressor` or :class:`~sklearn_losses.MLPClassifier`
     (alone, or as the last step of a :class:`~sklearn.pipeline.Pipeline` whose
-    other steps are fitted first on each fold) that use the ``"sgd"`` or
+    other steps are fitted first on each fold, either possibly inside a
+    :class:`~sklearn.compose.TransformedTargetRegressor`) that use the ``"sgd"`` or
     ``"adam"`` solver on the CPU, without ``warm_start``, are trained as stacks:
     all the networks of one architecture at once, each with its own fold, loss,
     ``alpha``, learning rate, random stream and stopping rule, with the results of
@@ -351,9 +363,12 @@ _STACKED_PARAMETERS = (
 
 
 def _final_mlp(estimator):
-    """The MLP an estimator fits: itself, or the last step of a plain pipeline."""
+    """The MLP an estimator fits: itself, the last step of a plain pipeline, or
+    either inside a target transformation."""
     if isinstance(estimator, BaseMLP):
         return estimator
+    if isinstance(estimator, TransformedTargetRegressor):
+        return _final_mlp(estimator.regressor)
     if (
         isinstance(estimator, Pipeline)
         and getattr(estimator, "memory", None) is None
@@ -377,6 +392,8 @@ def _sample_weight_keys(estimator) -> tuple[str, ...]:
         return ("sample_weight",)
     if _routing_enabled():  # the pipeline routes by requests: fit one by one
         return ()
+    if isinstance(estimator, TransformedTargetRegressor):  # passes them through
+        return _sample_weight_keys(estimator.regressor)
     return (f"{estimator.steps[-1][0]}__sample_weight",)
 
 
@@ -397,6 +414,18 @@ def _prepare(estimator, X, y, fit_params: dict):
         weight = fit_params.get(key)
     if isinstance(estimator, BaseMLP):
         return estimator, (X, y, weight)
+    if isinstance(estimator, TransformedTargetRegressor):
+        # Its own fit transforms the target, with a recorder in place of the
+        # regressor; the regressor then trains in the stack on what it recorded.
+        regressor, sink = estimator.regressor, _Sink()
+        estimator.set_params(regressor=_Recorder(sink))
+        try:
+            estimator.fit(X, y, **fit_params)
+        finally:
+            estimator.set_params(regressor=regressor)
+        estimator.regressor_ = clone(regressor)
+        X_rec, y_rec, params_rec = sink.data
+        return _prepare(estimator.regressor_, X_rec, y_rec, params_rec)
     Xt = X
     for _, step in estimator.steps[:-1]:
         if step is None or (isinstance(step, str) and step == "passthrough"):
@@ -406,6 +435,33 @@ def _prepare(estimator, X, y, fit_params: dict):
         else:
             Xt = step.fit(Xt, y).transform(Xt)
     return estimator.steps[-1][1], (Xt, y, weight)
+
+
+class _Sink:
+    """Where a recorder leaves what it was fitted on; shared by its clones."""
+
+    def __init__(self):
+        self.data = None
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+class _Recorder(RegressorMixin, BaseEstimator):
+    """A regressor that only records the data of its fit (see ``_prepare``)."""
+
+    def __init__(self, sink=None):
+        self.sink = sink
+
+    def fit(self, X, y, **fit_params):
+        self.sink.data = (X, y, fit_params)
+        names = _get_feature_names(X)  # the target transformation copies them
+        if names is not None:
+            self.feature_names_in_ = names
+        return self
+
+    def predict(self, X):
+        raise NotImplementedError("a recorder does not predict")
 
 
 def _fit_and_score_stack(
@@ -550,7 +606,7 @@ def fit_seeds(
     Parameters
     ----------
     estimator : MLPRegressor, MLPClassifier or Pipeline ending with one
-        The estimator to fit.
+        The estimator to fit, possibly inside a TransformedTargetRegressor.
     X : array-like of shape (n_samples, n_features)
         Training data.
     y : array-like of shape (n_samples,) or (n_samples, n_outputs)
@@ -588,7 +644,8 @@ def fit_seeds(
         if mlp is None:
             raise TypeError(
                 "fit_seeds fits an MLPRegressor or MLPClassifier, or a Pipeline "
-                f"(without memory) ending with one; got {type(estimator).__name__}."
+                "(without memory) ending with one, possibly inside a "
+                f"TransformedTargetRegressor; got {type(estimator).__name__}."
             )
         mlp.set_params(random_state=seed)
         clones.append(model)

@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from sklearn.base import clone
+from sklearn.compose import TransformedTargetRegressor
 from sklearn.datasets import make_classification, make_regression
 from sklearn.model_selection import KFold, StratifiedKFold, cross_validate
 from sklearn.pipeline import make_pipeline
@@ -134,4 +135,58 @@ def test_compare_losses_scores_folds_as_cross_validate(monkeypatch):
     for loss in losses:
         np.testing.assert_allclose(
             result.cv_results[loss]["test_accuracy"], expected[loss], rtol=0, atol=1e-6
+        )
+
+
+def test_target_transformation_stacks(regression, monkeypatch):
+    pd = pytest.importorskip("pandas")
+    X, y = regression
+    X = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+    y = 3.0 * y + 10.0
+    model = TransformedTargetRegressor(
+        regressor=make_pipeline(StandardScaler(), _sgd_regressor()),
+        transformer=StandardScaler(),
+    )
+    weight = np.random.default_rng(1).uniform(0.5, 2.0, len(y))
+    params = {"mlpregressor__sample_weight": weight}
+    want = cross_validate(
+        clone(model), X, y, cv=3, params=params, return_estimator=True
+    )
+    _no_one_by_one(monkeypatch)
+    (got,) = cross_validate_stack(
+        [model], X, y, cv=3, params=params, return_estimator=True
+    )
+    np.testing.assert_allclose(got["test_score"], want["test_score"], atol=1e-6)
+    for fitted, reference in zip(got["estimator"], want["estimator"]):
+        np.testing.assert_array_equal(
+            fitted.feature_names_in_, reference.feature_names_in_
+        )
+        np.testing.assert_allclose(
+            fitted.transformer_.scale_, reference.transformer_.scale_
+        )
+        assert isinstance(fitted.regressor, type(reference.regressor))
+
+
+def test_compare_losses_standardised_regression_stacks(regression, monkeypatch):
+    X, y = regression
+    y = 5.0 * y + 2.0
+    losses = ["squared_error", "huber"]  # both trained on a standardised target
+    splits = list(KFold(3, shuffle=True, random_state=0).split(X))
+    expected = {
+        loss: cross_validate(
+            TransformedTargetRegressor(
+                regressor=_sgd_regressor(loss=loss), transformer=StandardScaler()
+            ),
+            X,
+            y,
+            cv=splits,
+        )["test_score"]
+        for loss in losses
+    }
+    _no_one_by_one(monkeypatch)
+    result = compare_losses(_sgd_regressor(), X, y, losses=losses, cv=splits)
+    assert result.target_scaling == dict.fromkeys(losses, "standardised")
+    for loss in losses:
+        np.testing.assert_allclose(
+            result.cv_results[loss]["test_r2"], expected[loss], rtol=0, atol=1e-6
         )
