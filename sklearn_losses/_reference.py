@@ -335,6 +335,68 @@ def run_experiment(
                 "train_score": list(twin.validation_scores_),
                 "test_score": list(estimator.validation_scores_),
             }
+    return _measure(experiment, seed, estimator, fit_time, _messages(caught), recorded)
+
+
+def run_seeds(
+    experiment: ReferenceExperiment, seeds, *, curves: bool = False
+) -> list[ExperimentRun]:
+    """Train one experiment under several seeds, as one stack, and measure each.
+
+    The networks of all the seeds train at once (see
+    :func:`sklearn_losses.model_selection.fit_seeds`), each with the results of
+    its own fit. With ``curves``, the first seed is trained on its own by
+    :func:`run_experiment` instead, to record its learning curves.
+
+    Parameters
+    ----------
+    experiment : ReferenceExperiment
+        What to train.
+    seeds : sequence of int
+        ``random_state`` of each estimator.
+    curves : bool, default=False
+        Record the learning curves of the first seed.
+
+    Returns
+    -------
+    runs : list of ExperimentRun
+        The figures of each fit, in the order of ``seeds``.
+
+    Examples
+    --------
+    >>> from dataclasses import replace
+    >>> from sklearn_losses._reference import BINARY, EXPERIMENTS, run_seeds
+    >>> short = replace(EXPERIMENTS[3], problem=replace(BINARY, epochs=2))
+    >>> [run.seed for run in run_seeds(short, [0, 1])]
+    [0, 1]
+    """
+    from .model_selection import fit_seeds  # it imports this package's estimators
+
+    seeds = list(seeds)
+    runs = []
+    if curves and seeds:
+        runs.append(run_experiment(experiment, seeds[0], curves=True))
+        seeds = seeds[1:]
+    if not seeds:
+        return runs
+    problem = experiment.problem
+    X_train, X_test, y_train, y_test = problem.load()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        start = time.perf_counter()
+        estimators = fit_seeds(experiment.make_estimator(), X_train, y_train, seeds)
+        # each fit's share of the stack's time
+        fit_time = (time.perf_counter() - start) / len(seeds)
+    messages = _messages(caught)
+    runs += [
+        _measure(experiment, seed, estimator, fit_time, messages)
+        for seed, estimator in zip(seeds, estimators)
+    ]
+    return runs
+
+
+def _messages(caught) -> list[str]:
+    """The distinct warnings of a fit, as text."""
     messages = []
     for record in caught:
         if record.category.__name__ == "ConvergenceWarning":
@@ -342,6 +404,15 @@ def run_experiment(
         text = f"{record.category.__name__}: {record.message}"
         if text not in messages:
             messages.append(text)
+    return messages
+
+
+def _measure(
+    experiment, seed, estimator, fit_time, messages, curves=None
+) -> ExperimentRun:
+    """The figures of a fitted estimator on the experiment's train and test sets."""
+    problem = experiment.problem
+    X_train, X_test, y_train, y_test = problem.load()
     rounded = experiment.output == "tanh"
     return ExperimentRun(
         experiment=experiment,
@@ -354,7 +425,7 @@ def run_experiment(
         test_rounded=rounded_accuracy(estimator, X_test, y_test) if rounded else None,
         fit_time=fit_time,
         warnings=messages,
-        curves=recorded,
+        curves=curves,
     )
 
 
@@ -614,7 +685,8 @@ def reproduce(
     curves : bool, default=True
         Record learning curves for the first seed (for :meth:`Reproduction.plot`).
     n_jobs : int, default=None
-        Fits to run in parallel (joblib); None means 1, -1 all cores.
+        Experiments to run in parallel (joblib; the seeds of one experiment train
+        as one stack); None means 1, -1 all cores.
     progress : bool, default=False
         Print a line per finished fit to standard error.
 
@@ -625,23 +697,26 @@ def reproduce(
     """
     if seeds < 1:
         raise ValueError(f"seeds must be at least 1, got {seeds}.")
+    # one job per experiment: its seeds train as one stack
     jobs = [
-        delayed(run_experiment)(experiment, seed, curves=curves and seed == 0)
-        for seed in range(seeds)
+        delayed(run_seeds)(experiment, range(seeds), curves=curves)
         for experiment in experiments
     ]
+    n_runs = seeds * len(jobs)
     start = time.perf_counter()
     runs = []
     parallel = Parallel(n_jobs=n_jobs, return_as="generator_unordered")
-    for done, run in enumerate(parallel(jobs), start=1):
-        runs.append(run)
-        if progress:
-            width = len(str(len(jobs)))
-            print(
-                f"[{done:>{width}}/{len(jobs)}] {run.experiment.name:<45} seed "
-                f"{run.seed:<3} train {run.train:.4f}  test {run.test:.4f}  "
-                f"({run.fit_time:.1f} s, {time.perf_counter() - start:.0f} s total)",
-                file=sys.stderr,
-                flush=True,
-            )
+    for finished in parallel(jobs):
+        for run in finished:
+            runs.append(run)
+            if progress:
+                width = len(str(n_runs))
+                print(
+                    f"[{len(runs):>{width}}/{n_runs}] {run.experiment.name:<45} seed "
+                    f"{run.seed:<3} train {run.train:.4f}  test {run.test:.4f}  "
+                    f"({run.fit_time:.1f} s, {time.perf_counter() - start:.0f} s "
+                    "total)",
+                    file=sys.stderr,
+                    flush=True,
+                )
     return Reproduction(runs, wall_time=time.perf_counter() - start)

@@ -1,7 +1,9 @@
 """Compare losses on a dataset: cross-validation, ranking and paired statistics.
 
-:func:`compare_losses` runs scikit-learn's :func:`~sklearn.model_selection.cross_validate`
-once per distinct candidate loss, on the same folds, and returns a
+:func:`compare_losses` cross-validates once per distinct candidate loss, on the same
+folds (the folds of a network that can train in a stack as one stack, see
+:func:`sklearn_losses.model_selection.cross_validate_stack`, others with scikit-learn's
+:func:`~sklearn.model_selection.cross_validate`), and returns a
 :class:`LossComparison`: a table of scores (mean and spread over the folds), epochs and
 fit times, the ranking by a chosen metric, a paired test of every loss against the best
 one, and a dummy model's scores as the floor. Which losses are the same model and which
@@ -38,7 +40,6 @@ from sklearn.model_selection import (
     RepeatedKFold,
     RepeatedStratifiedKFold,
     StratifiedKFold,
-    cross_validate,
 )
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils import _safe_indexing, indexable
@@ -47,6 +48,7 @@ from sklearn.utils.parallel import Parallel, delayed
 
 from ._loss_rules import is_location_scale, same_model
 from .losses import Loss, loss_names
+from .model_selection import cross_validate_stack
 from .scoring import get_scorer
 
 __all__ = ["LossComparison", "compare_losses", "corrected_ttest"]
@@ -763,24 +765,23 @@ def _cross_validate(model, X, y, splits, scorers, fit_params, n_jobs, train_scor
                 module=module.pattern if module else "",
                 lineno=lineno,
             )
-        try:
-            results, error = (
-                cross_validate(
-                    model,
-                    X,
-                    y,
-                    scoring=scorers,
-                    cv=splits,
-                    n_jobs=n_jobs,
-                    params=fit_params,
-                    return_train_score=train_score,
-                    return_estimator=True,
-                    error_score="raise",
-                ),
-                None,
-            )
-        except Exception as exc:  # noqa: BLE001 - reported as a skipped loss
-            results, error = None, _message(exc)
+        # the folds of a stackable network train as one stack, the others one
+        # fit at a time by scikit-learn's cross_validate
+        (outcome,) = cross_validate_stack(
+            [model],
+            X,
+            y,
+            cv=splits,
+            scoring=scorers,
+            params=fit_params,
+            return_train_score=train_score,
+            return_estimator=True,
+            n_jobs=n_jobs,
+        )
+        if isinstance(outcome, BaseException):  # reported as a skipped loss
+            results, error = None, _message(outcome)
+        else:
+            results, error = outcome, None
     # one message per warning, whatever numbers it quotes (fold-dependent values)
     distinct: dict[str, str] = {}
     for record in caught:

@@ -20,11 +20,21 @@ from numbers import Number
 from traceback import format_exception
 
 from sklearn import model_selection as _sklearn_model_selection
-from sklearn.base import _fit_context, clone, is_classifier
-from sklearn.model_selection import ParameterGrid, check_cv
+from sklearn.base import (
+    BaseEstimator,
+    RegressorMixin,
+    _fit_context,
+    clone,
+    is_classifier,
+)
+from sklearn.compose import TransformedTargetRegressor
+from sklearn.metrics import check_scoring
+from sklearn.model_selection import ParameterGrid, check_cv, cross_validate
 from sklearn.model_selection._validation import (
+    _aggregate_score_dicts,
     _fit_and_score,
     _insert_error_scores,
+    _normalize_score_results,
     _score,
     _warn_or_raise_about_fit_failures,
 )
@@ -33,12 +43,16 @@ from sklearn.utils import indexable
 from sklearn.utils.metadata_routing import _routing_enabled
 from sklearn.utils.metaestimators import _safe_split
 from sklearn.utils.parallel import Parallel, delayed
-from sklearn.utils.validation import _check_method_params, _num_samples
+from sklearn.utils.validation import (
+    _check_method_params,
+    _get_feature_names,
+    _num_samples,
+)
 
 from .neural_network._base import BaseMLP
 from .neural_network._stack import can_stack, fit_stack
 
-__all__ = ["GridSearchCV", "fit_seeds"]
+__all__ = ["GridSearchCV", "cross_validate_stack", "fit_seeds"]
 
 
 class GridSearchCV(_sklearn_model_selection.GridSearchCV):
@@ -53,7 +67,8 @@ class GridSearchCV(_sklearn_model_selection.GridSearchCV):
     The difference is how the fits run. The candidates and folds of an
     :class:`~sklearn_losses.MLPRegressor` or :class:`~sklearn_losses.MLPClassifier`
     (alone, or as the last step of a :class:`~sklearn.pipeline.Pipeline` whose
-    other steps are fitted first on each fold) that use the ``"sgd"`` or
+    other steps are fitted first on each fold, either possibly inside a
+    :class:`~sklearn.compose.TransformedTargetRegressor`) that use the ``"sgd"`` or
     ``"adam"`` solver on the CPU, without ``warm_start``, are trained as stacks:
     all the networks of one architecture at once, each with its own fold, loss,
     ``alpha``, learning rate, random stream and stopping rule, with the results of
@@ -348,9 +363,12 @@ _STACKED_PARAMETERS = (
 
 
 def _final_mlp(estimator):
-    """The MLP an estimator fits: itself, or the last step of a plain pipeline."""
+    """The MLP an estimator fits: itself, the last step of a plain pipeline, or
+    either inside a target transformation."""
     if isinstance(estimator, BaseMLP):
         return estimator
+    if isinstance(estimator, TransformedTargetRegressor):
+        return _final_mlp(estimator.regressor)
     if (
         isinstance(estimator, Pipeline)
         and getattr(estimator, "memory", None) is None
@@ -374,6 +392,8 @@ def _sample_weight_keys(estimator) -> tuple[str, ...]:
         return ("sample_weight",)
     if _routing_enabled():  # the pipeline routes by requests: fit one by one
         return ()
+    if isinstance(estimator, TransformedTargetRegressor):  # passes them through
+        return _sample_weight_keys(estimator.regressor)
     return (f"{estimator.steps[-1][0]}__sample_weight",)
 
 
@@ -394,6 +414,18 @@ def _prepare(estimator, X, y, fit_params: dict):
         weight = fit_params.get(key)
     if isinstance(estimator, BaseMLP):
         return estimator, (X, y, weight)
+    if isinstance(estimator, TransformedTargetRegressor):
+        # Its own fit transforms the target, with a recorder in place of the
+        # regressor; the regressor then trains in the stack on what it recorded.
+        regressor, sink = estimator.regressor, _Sink()
+        estimator.set_params(regressor=_Recorder(sink))
+        try:
+            estimator.fit(X, y, **fit_params)
+        finally:
+            estimator.set_params(regressor=regressor)
+        estimator.regressor_ = clone(regressor)
+        X_rec, y_rec, params_rec = sink.data
+        return _prepare(estimator.regressor_, X_rec, y_rec, params_rec)
     Xt = X
     for _, step in estimator.steps[:-1]:
         if step is None or (isinstance(step, str) and step == "passthrough"):
@@ -403,6 +435,33 @@ def _prepare(estimator, X, y, fit_params: dict):
         else:
             Xt = step.fit(Xt, y).transform(Xt)
     return estimator.steps[-1][1], (Xt, y, weight)
+
+
+class _Sink:
+    """Where a recorder leaves what it was fitted on; shared by its clones."""
+
+    def __init__(self):
+        self.data = None
+
+    def __deepcopy__(self, memo):
+        return self
+
+
+class _Recorder(RegressorMixin, BaseEstimator):
+    """A regressor that only records the data of its fit (see ``_prepare``)."""
+
+    def __init__(self, sink=None):
+        self.sink = sink
+
+    def fit(self, X, y, **fit_params):
+        self.sink.data = (X, y, fit_params)
+        names = _get_feature_names(X)  # the target transformation copies them
+        if names is not None:
+            self.feature_names_in_ = names
+        return self
+
+    def predict(self, X):
+        raise NotImplementedError("a recorder does not predict")
 
 
 def _fit_and_score_stack(
@@ -547,7 +606,7 @@ def fit_seeds(
     Parameters
     ----------
     estimator : MLPRegressor, MLPClassifier or Pipeline ending with one
-        The estimator to fit.
+        The estimator to fit, possibly inside a TransformedTargetRegressor.
     X : array-like of shape (n_samples, n_features)
         Training data.
     y : array-like of shape (n_samples,) or (n_samples, n_outputs)
@@ -585,7 +644,8 @@ def fit_seeds(
         if mlp is None:
             raise TypeError(
                 "fit_seeds fits an MLPRegressor or MLPClassifier, or a Pipeline "
-                f"(without memory) ending with one; got {type(estimator).__name__}."
+                "(without memory) ending with one, possibly inside a "
+                f"TransformedTargetRegressor; got {type(estimator).__name__}."
             )
         mlp.set_params(random_state=seed)
         clones.append(model)
@@ -611,3 +671,178 @@ def _fit_as_stack(estimators, X, y, fit_params: dict) -> list:
         if failure is not None:
             raise failure.error
     return estimators
+
+
+# -- cross-validation -------------------------------------------------------------------
+def cross_validate_stack(
+    estimators: Sequence,
+    X,
+    y,
+    *,
+    cv,
+    scoring=None,
+    params: dict | None = None,
+    return_train_score: bool = False,
+    return_estimator: bool = False,
+    return_indices: bool = False,
+    n_jobs: int | None = None,
+) -> list:
+    """Cross-validate several estimators on the same splits, trained as one stack.
+
+    Per estimator, what :func:`sklearn.model_selection.cross_validate` returns with
+    ``error_score="raise"``, or the exception it would raise: the networks of every
+    estimator and fold that can train in a stack (see :class:`GridSearchCV`) train
+    at once; the other estimators are cross-validated by scikit-learn's
+    ``cross_validate``. A failing estimator does not stop the others.
+
+    Parameters
+    ----------
+    estimators : sequence of estimators
+        The candidates; each is cloned for every fold.
+    X : array-like of shape (n_samples, n_features)
+        The data.
+    y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+        The targets.
+    cv : int, cross-validation generator or iterable
+        The splitting strategy, as in scikit-learn; an iterable or a splitter
+        without shuffling gives every estimator the same splits.
+    scoring : str, callable, list, tuple or dict, default=None
+        The metrics, as in :func:`sklearn.model_selection.cross_validate`.
+    params : dict, default=None
+        Parameters of ``fit`` (``sample_weight``, or ``<step>__sample_weight`` for a
+        pipeline, for stacked fits); arrays with one entry per sample are split
+        with the data.
+    return_train_score : bool, default=False
+        Also score the training folds (``train_<metric>``).
+    return_estimator : bool, default=False
+        Keep the fitted estimators (``estimator``).
+    return_indices : bool, default=False
+        Keep the train and test indices of each split (``indices``).
+    n_jobs : int, default=None
+        Folds to fit in parallel for the estimators that are not stacked (the
+        stack trains in the calling process).
+
+    Returns
+    -------
+    results : list
+        Per estimator, in order, a dict shaped as ``cross_validate``'s (``fit_time``,
+        ``score_time``, ``test_<metric>``, ...) or the exception its fit or scoring
+        raised. The ``fit_time`` of a stacked fit is its share of the stack's
+        training time plus its own preparation.
+
+    See Also
+    --------
+    sklearn.model_selection.cross_validate : One estimator, fitted one fold at a time.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_regression
+    >>> from sklearn_losses import MLPRegressor
+    >>> from sklearn_losses.model_selection import cross_validate_stack
+    >>> X, y = make_regression(n_samples=90, n_features=4, noise=1, random_state=0)
+    >>> models = [
+    ...     MLPRegressor(solver="sgd", loss=loss, max_iter=5, random_state=0)
+    ...     for loss in ("squared_error", "huber")
+    ... ]
+    >>> results = cross_validate_stack(models, X, y, cv=3, scoring="r2")
+    >>> [len(result["test_score"]) for result in results]
+    [3, 3]
+    """
+    X, y = indexable(X, y)
+    params = {} if params is None else dict(params)
+    estimators = list(estimators)
+    if not estimators:
+        return []
+    splitter = check_cv(cv, y, classifier=is_classifier(estimators[0]))
+    splits = list(splitter.split(X, y))
+    options = {
+        "scoring": scoring,
+        "return_train_score": return_train_score,
+        "return_estimator": return_estimator,
+        "return_indices": return_indices,
+    }
+    outcomes: list = [None] * len(estimators)
+    stacked = []
+    for i, estimator in enumerate(estimators):
+        if y is not None and _stackable(clone(estimator), params):
+            stacked.append(i)
+            continue
+        try:  # one fit at a time, as scikit-learn does
+            outcomes[i] = cross_validate(
+                estimator,
+                X,
+                y,
+                cv=splits,
+                params=params,
+                error_score="raise",
+                **options,
+            )
+        except Exception as exc:  # noqa: BLE001 - reported per estimator
+            outcomes[i] = exc
+
+    # every (estimator, fold) of the stackable estimators: prepare, then one stack
+    folds: dict[int, list] = {}  # estimator -> [(fitted clone, seconds, position)]
+    mlps, datasets = [], []
+    for i in stacked:
+        folds[i] = []
+        try:
+            for train, _ in splits:
+                model = clone(estimators[i])
+                start = time.time()
+                X_train, y_train = _safe_split(model, X, y, train)
+                train_params = _check_method_params(X, params=params, indices=train)
+                mlp, data = _prepare(model, X_train, y_train, train_params)
+                folds[i].append((model, time.time() - start, len(mlps)))
+                mlps.append(mlp)
+                datasets.append(data)
+        except Exception as exc:  # noqa: BLE001 - reported per estimator
+            outcomes[i] = exc
+    start = time.time()
+    failures = fit_stack(mlps, datasets)
+    share = (time.time() - start) / max(len(mlps), 1)
+
+    for i in stacked:
+        if outcomes[i] is not None:
+            continue
+        try:
+            outcomes[i] = _score_folds(
+                estimators[i], folds[i], failures, share, X, y, splits, options
+            )
+        except Exception as exc:  # noqa: BLE001 - reported per estimator
+            outcomes[i] = exc
+    return outcomes
+
+
+def _score_folds(estimator, folds, failures, share, X, y, splits, options) -> dict:
+    """``cross_validate``'s results of one estimator's stacked folds."""
+    for _, _, position in folds:
+        if failures[position] is not None:
+            raise failures[position].error
+    scorer = check_scoring(estimator, scoring=options["scoring"], raise_exc=True)
+    rows = []
+    for (model, seconds, _), (train, test) in zip(folds, splits):
+        X_test, y_test = _safe_split(model, X, y, test, train)
+        start = time.time()
+        row = {"test_scores": _score(model, X_test, y_test, scorer, {}, "raise")}
+        row["score_time"] = time.time() - start
+        row["fit_time"] = seconds + share
+        if options["return_train_score"]:
+            X_train, y_train = _safe_split(model, X, y, train)
+            row["train_scores"] = _score(model, X_train, y_train, scorer, {}, "raise")
+        row["estimator"] = model
+        rows.append(row)
+    rows = _aggregate_score_dicts(rows)
+    results = {"fit_time": rows["fit_time"], "score_time": rows["score_time"]}
+    if options["return_estimator"]:
+        results["estimator"] = rows["estimator"]
+    if options["return_indices"]:
+        results["indices"] = {}
+        results["indices"]["train"], results["indices"]["test"] = zip(*splits)
+    test_scores = _normalize_score_results(rows["test_scores"])
+    if options["return_train_score"]:
+        train_scores = _normalize_score_results(rows["train_scores"])
+    for name in test_scores:
+        results[f"test_{name}"] = test_scores[name]
+        if options["return_train_score"]:
+            results[f"train_{name}"] = train_scores[name]
+    return results
