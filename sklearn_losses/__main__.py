@@ -223,7 +223,7 @@ def _parser() -> argparse.ArgumentParser:
         type=_patience,
         default="auto",
         help=(
-            "epochs without a better validation score before the run that chooses "
+            "epochs without a better validation loss before the run that chooses "
             "the number of epochs stops (default auto: 200 optimizer steps, at "
             "least 10 epochs)"
         ),
@@ -305,8 +305,9 @@ def _network(args, task: str):
 
 _TRAINING = (
     "the number of epochs of each loss is chosen on each training fold: "
-    f"{_VALIDATION_FRACTION:.0%} of it held out, early stopping with a patience of "
-    "{patience}, at most {args.max_iter} epochs in all; the epoch of the "
+    f"{_VALIDATION_FRACTION:.0%} of it held out, training stopped once the loss on "
+    "it has not improved for {patience}, at most {args.max_iter} epochs in all; the "
+    "epoch of the "
     "lowest validation loss kept, then the network trained again on the whole fold "
     "for that many epochs"
 )

@@ -15,7 +15,7 @@ from sklearn.base import clone, is_classifier
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from ._epochs import patience_epochs
+from ._epochs import fit_watching_validation_loss, patience_epochs
 from .compare import LossComparison
 
 
@@ -35,7 +35,7 @@ def curves(
     """Learning curves of one loss: train and validation, loss and score, per epoch.
 
     ``X, y`` (one cross-validation training fold) are split into a training and a
-    validation part; the model is trained with early stopping on the validation part,
+    validation part; the model is trained until the validation loss stops improving,
     then trained again from the same start for the same number of epochs, scoring
     the training part after each epoch (the estimators record the loss of the
     mini-batches as they go, not the score on the training set). The epoch of the
@@ -56,7 +56,7 @@ def curves(
     validation_fraction : float
         Share of the rows held out for validation.
     patience : int or "auto"
-        Epochs without a better validation score before training stops (see
+        Epochs without a better validation loss before training stops (see
         :func:`._epochs.patience_epochs`).
     seed : int
         Seed of the split.
@@ -92,14 +92,13 @@ def curves(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         patience = patience_epochs(model, len(y_train), patience)
-        held_out = clone(model).set_params(
-            early_stopping=True, n_iter_no_change=patience
-        )
-        held_out.fit(
+        held_out = fit_watching_validation_loss(
+            model,
             X_train,
             y_train,
+            (X_val, y_val, w_val),
+            patience,
             sample_weight=w_train,
-            validation_data=(X_val, y_val, w_val),
         )
         seen = clone(model).set_params(early_stopping=False, max_iter=held_out.n_iter_)
         seen.fit(

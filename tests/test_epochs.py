@@ -10,6 +10,25 @@ from sklearn_losses import MLPClassifier, MLPRegressor
 from sklearn_losses._epochs import EpochsFromValidation
 
 
+def _stop_by_loss(curve, tol, patience):
+    """scikit-learn's no-improvement rule (training loss), on a validation curve:
+    the number of epochs trained before it stops, or None if it never does."""
+    best, count = np.inf, 0
+    for epoch, loss in enumerate(curve, start=1):
+        count = 0 if loss <= best - tol else count + 1
+        best = min(best, loss)
+        if count > patience:
+            return epoch
+    return None
+
+
+def _full_run(net, X_a, y_a, X_b, y_b):
+    """The same network trained for all of max_iter, scoring the held-out rows."""
+    return type(net)(**{**net.get_params(), "n_iter_no_change": net.max_iter}).fit(
+        X_a, y_a, validation_data=(X_b, y_b)
+    )
+
+
 def test_epochs_are_those_of_the_lowest_validation_loss_then_all_rows():
     # noisy and small, with a fast learning rate: the validation loss turns up early
     X, y = make_regression(n_samples=80, n_features=8, noise=60, random_state=0)
@@ -18,19 +37,50 @@ def test_epochs_are_those_of_the_lowest_validation_loss_then_all_rows():
     net = MLPRegressor(max_iter=300, **kw)
     model = EpochsFromValidation(net, validation_fraction=0.25, patience=15).fit(X, y)
 
-    # the same steps by hand
+    # the same steps by hand: the whole curve, then the stopping rule on it
     X_a, X_b, y_a, y_b = train_test_split(X, y, test_size=0.25, random_state=3)
-    watched = MLPRegressor(
-        max_iter=300, early_stopping=True, n_iter_no_change=15, **kw
-    ).fit(X_a, y_a, validation_data=(X_b, y_b))
-    best = int(np.argmin(watched.validation_loss_curve_)) + 1
+    full = _full_run(net, X_a, y_a, X_b, y_b)
+    assert full.n_iter_ == 300
+    curve = np.asarray(full.validation_loss_curve_)
+    stopped = _stop_by_loss(curve, net.tol, 15)
+    assert stopped is not None and stopped < 300
+    best = int(np.argmin(curve[:stopped])) + 1
     assert model.n_iter_ == best
-    assert best < watched.n_iter_ <= 300
+    assert model.validation_estimator_.n_iter_ == stopped
+    np.testing.assert_allclose(
+        model.validation_estimator_.validation_loss_curve_, curve[:stopped]
+    )
     assert model.reached_max_iter_ is False
     final = MLPRegressor(max_iter=best, **kw)
     final.fit(X, y)
     np.testing.assert_allclose(model.predict(X), final.predict(X))
     assert model.score(X, y) == pytest.approx(final.score(X, y))
+
+
+def test_the_validation_loss_not_the_accuracy_ends_the_first_run():
+    # well separated classes: the held-out accuracy is perfect within a few epochs,
+    # the held-out log loss keeps falling long after
+    X, y = make_classification(
+        n_samples=120, n_features=5, class_sep=3.0, flip_y=0, random_state=1
+    )
+    net = MLPClassifier(hidden_layer_sizes=(10,), max_iter=400, random_state=0)
+    model = EpochsFromValidation(net, patience=20).fit(X, y)
+
+    X_a, X_b, y_a, y_b = train_test_split(
+        X, y, test_size=0.2, random_state=0, stratify=y
+    )
+    full = _full_run(net, X_a, y_a, X_b, y_b)
+    curve = np.asarray(full.validation_loss_curve_)
+    stopped = _stop_by_loss(curve, net.tol, 20) or 400
+    assert model.validation_estimator_.n_iter_ == stopped
+    assert model.n_iter_ == int(np.argmin(curve[:stopped])) + 1
+    # the accuracy's own rule (scikit-learn's early stopping) would have ended far
+    # sooner, at a higher held-out loss
+    by_score = MLPClassifier(
+        **{**net.get_params(), "early_stopping": True, "n_iter_no_change": 20}
+    ).fit(X_a, y_a, validation_data=(X_b, y_b))
+    assert by_score.n_iter_ < model.n_iter_
+    assert curve[model.n_iter_ - 1] < min(by_score.validation_loss_curve_)
 
 
 def test_classifier_methods_follow_the_loss():
