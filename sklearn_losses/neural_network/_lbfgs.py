@@ -85,7 +85,11 @@ def fit_lbfgs(
         return float(loss), flat.flatten(grads, params)
 
     def report(intermediate_result):
-        print(f"Iteration {report.count}, loss = {intermediate_result.fun:.8f}")
+        # SciPy >= 1.11 passes the result so far; older SciPy passes the point only.
+        loss = getattr(intermediate_result, "fun", None)
+        if loss is None:
+            loss = objective(np.asarray(intermediate_result))[0]
+        print(f"Iteration {report.count}, loss = {loss:.8f}")
         report.count += 1
 
     report.count = 1
