@@ -107,18 +107,27 @@ class MLPPass:
         ``alpha / 2 ||W||^2 / normaliser`` with ``l2 = alpha / normaliser``.
         """
         grads: list[torch.Tensor] = [grad] * len(self.parameters)
-        for k in range(len(inputs) - 1, -1, -1):
+        for k in range(len(inputs) - 1, 0, -1):
             W = self.weights[k]
-            grad_W = grad.t().mm(inputs[k])
-            if isinstance(l2, torch.Tensor):
-                grad_W.addcmul_(W, l2)
-            elif l2 is not None:
-                grad_W.add_(W, alpha=l2)
-            grads[2 * k] = grad_W
+            grads[2 * k] = _with_l2(grad.t().mm(inputs[k]), W, l2)
             grads[2 * k + 1] = grad.sum(0)
-            if k > 0:
-                grad = self.activation_backward(grad.mm(W), inputs[k])
+            grad = self.activation_backward(grad.mm(W), inputs[k])
+        grads[0] = self.first_weight_gradient(inputs[0], grad, l2)
+        grads[1] = grad.sum(0)
         return grads
+
+    def first_weight_gradient(self, X, grad: torch.Tensor, l2) -> torch.Tensor:
+        """The first layer's weight gradient, ``grad.T @ X`` plus the L2 term."""
+        return _with_l2(grad.t().mm(X), self.weights[0], l2)
+
+
+def _with_l2(grad_W: torch.Tensor, W: torch.Tensor, l2) -> torch.Tensor:
+    """``grad_W + l2 * W`` in place (``l2`` a number, a 0-d tensor or None)."""
+    if isinstance(l2, torch.Tensor):
+        grad_W.addcmul_(W, l2)
+    elif l2 is not None:
+        grad_W.add_(W, alpha=l2)
+    return grad_W
 
 
 def accumulate(params: list[torch.Tensor], grads: list[torch.Tensor]) -> None:

@@ -196,21 +196,10 @@ class SparseMLPPass(MLPPass):
         """``||W||^2`` without allocating a squared copy of the wide first layer."""
         return sum(torch.dot(W.reshape(-1), W.reshape(-1)) for W in self.weights)
 
-    def backward(self, inputs: list, grad: torch.Tensor, l2=None) -> list:
-        """As :meth:`MLPPass.backward`; the first layer's gradient is the same
-        tensor at every call (consumed by the optimizer step before the next)."""
-        grads: list[torch.Tensor] = [grad] * len(self.parameters)
-        for k in range(len(inputs) - 1, 0, -1):
-            W = self.weights[k]
-            grad_W = grad.t().mm(inputs[k])
-            if isinstance(l2, torch.Tensor):
-                grad_W.addcmul_(W, l2)
-            elif l2 is not None:
-                grad_W.add_(W, alpha=l2)
-            grads[2 * k] = grad_W
-            grads[2 * k + 1] = grad.sum(0)
-            grad = self.activation_backward(grad.mm(W), inputs[k])
-        X, W = inputs[0], self.weights[0]
+    def first_weight_gradient(self, X: SparseBatch, grad: torch.Tensor, l2):
+        """``grad.T @ X`` on the batch's columns only, into the same tensor at every
+        call (consumed by the optimizer step before the next)."""
+        W = self.weights[0]
         grad_W = self.first_gradient
         if grad_W is None:
             grad_W = self.first_gradient = torch.empty_like(W)
@@ -220,9 +209,7 @@ class SparseMLPPass(MLPPass):
             torch.mul(W, l2, out=grad_W)
         # grad.T @ X, added into the columns of the batch's features only
         grad_W.index_add_(1, X.columns, X.compact_t.mm(grad).t())
-        grads[0] = grad_W
-        grads[1] = grad.sum(0)
-        return grads
+        return grad_W
 
 
 def sparse_forward(
