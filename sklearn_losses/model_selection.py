@@ -42,13 +42,13 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import indexable
 from sklearn.utils.metadata_routing import _routing_enabled
 from sklearn.utils.metaestimators import _safe_split
-from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import (
     _check_method_params,
     _get_feature_names,
     _num_samples,
 )
 
+from ._processes import n_workers, run_tasks
 from .neural_network._base import BaseMLP
 from .neural_network._stack import can_stack, fit_stack
 
@@ -78,10 +78,14 @@ class GridSearchCV(_sklearn_model_selection.GridSearchCV):
     ``n_jobs`` runs the stacks (one per group of candidates that differ only in
     what each network of a stack has of its own: the loss, ``alpha``, the learning
     rate and its schedule, ``momentum``, ``random_state``, the stopping rule) and
-    the one-by-one fits in parallel through joblib. A search whose fits make a single
-    stack runs in the calling process: starting workers would cost more than it
-    saves. The ``fit_time`` of a stacked fit is its share of the stack's training
-    time plus its own preparation.
+    the one-by-one fits in parallel; when there are fewer stacks than jobs, the
+    stacks are split in parts (each network trains as it would in the whole stack,
+    so the results do not depend on ``n_jobs``). Under joblib's default backend, on
+    a platform that can fork, the parts run in forked processes and the calling
+    process (a fresh joblib worker would first spend seconds importing torch);
+    under a backend chosen with :func:`joblib.parallel_config` (Dask, threads, ...)
+    they go through joblib. The ``fit_time`` of a stacked fit is its share of the
+    stack's training time plus its own preparation.
 
     Parameters
     ----------
@@ -93,7 +97,8 @@ class GridSearchCV(_sklearn_model_selection.GridSearchCV):
     scoring : str, callable, list, tuple or dict, default=None
         Strategy to evaluate the test folds, as in scikit-learn.
     n_jobs : int, default=None
-        Number of jobs to run in parallel (stacks and one-by-one fits).
+        Number of jobs to run in parallel (stacks, parts of stacks and one-by-one
+        fits).
     refit : bool, str or callable, default=True
         Refit the best candidate on the whole data, as in scikit-learn.
     cv : int, cross-validation generator or iterable, default=None
@@ -287,15 +292,23 @@ class GridSearchCV(_sklearn_model_selection.GridSearchCV):
             else:
                 singles.append(p)
 
+        # Every worker gets a task: a stack too few to go round is split in parts.
+        chunks = _split_largest(
+            list(stacks.values()), n_workers(self.n_jobs, len(pairs)) - len(singles)
+        )
         tasks = []  # (pair indices, function, arguments)
-        for indices in stacks.values():
+        refitted_candidates = set()
+        for indices in chunks:
             jobs = [(pairs[p][0][1], *pairs[p][1][1]) for p in indices]
-            refits = ()
+            refits = []
             if self.refit and y is not None:
                 # every candidate of the stack on all the data too (see
-                # _fit_and_score_stack)
-                refits = {pairs[p][0][0]: pairs[p][0][1] for p in indices}.items()
-                refits = list(refits)
+                # _fit_and_score_stack), in the part that has its first split
+                for p in indices:
+                    candidate, parameters = pairs[p][0]
+                    if candidate not in refitted_candidates:
+                        refitted_candidates.add(candidate)
+                        refits.append((candidate, parameters))
             arguments = ((base_estimator, X, y, jobs), {**options, "refits": refits})
             tasks.append((indices, _fit_and_score_stack, arguments))
         for p in singles:
@@ -316,15 +329,11 @@ class GridSearchCV(_sklearn_model_selection.GridSearchCV):
                 ),
             )
             tasks.append(([p], _fit_and_score_one, arguments))
-        if len(tasks) == 1:  # one stack: no worker is worth starting
-            _, function, (args, kwargs) = tasks[0]
-            outputs = [function(*args, **kwargs)]
-        else:
-            parallel = Parallel(n_jobs=self.n_jobs, pre_dispatch=self.pre_dispatch)
-            outputs = parallel(
-                delayed(function)(*args, **kwargs)
-                for _, function, (args, kwargs) in tasks
-            )
+        outputs = run_tasks(
+            [(function, *arguments) for _, function, arguments in tasks],
+            self.n_jobs,
+            self.pre_dispatch,
+        )
         out: list[dict | None] = [None] * len(pairs)
         refitted = {}
         for (indices, _, _), (results, refits) in zip(tasks, outputs):
@@ -332,6 +341,20 @@ class GridSearchCV(_sklearn_model_selection.GridSearchCV):
                 out[p] = result
             refitted.update(refits)
         return out, refitted
+
+
+def _split_largest(stacks: list[list[int]], parts: int) -> list[list[int]]:
+    """Split the largest stack in two halves until there are ``parts`` stacks (or
+    every stack holds one network)."""
+    stacks = [list(stack) for stack in stacks]
+    while stacks and len(stacks) < parts:
+        largest = max(range(len(stacks)), key=lambda i: len(stacks[i]))
+        stack = stacks[largest]
+        if len(stack) < 2:
+            break
+        half = (len(stack) + 1) // 2
+        stacks[largest : largest + 1] = [stack[:half], stack[half:]]
+    return stacks
 
 
 def _fit_and_score_one(*args, **kwargs) -> tuple[list[dict], dict]:

@@ -4,6 +4,8 @@ Every comparison is with an independent reference: scikit-learn's own
 ``GridSearchCV`` (one ``fit`` per candidate and fold) or plain ``fit`` calls.
 """
 
+import multiprocessing
+import os
 import pickle
 import subprocess
 import sys
@@ -11,6 +13,7 @@ import warnings
 from functools import partial
 from pathlib import Path
 
+import joblib
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -360,6 +363,61 @@ def test_n_jobs_runs_several_stacks():
     _assert_same_search(ours, theirs)
 
 
+def _record_stacks(monkeypatch, path):
+    """Append ``pid size`` to ``path`` for every stack trained, in any process."""
+    original = _stack._Stack.train
+
+    def train(self):
+        with open(path, "a") as file:
+            file.write(f"{os.getpid()} {len(self.members)}\n")
+        return original(self)
+
+    monkeypatch.setattr(_stack._Stack, "train", train)
+    return lambda: [tuple(map(int, line.split())) for line in open(path)]
+
+
+@pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(), reason="no fork here"
+)
+def test_n_jobs_splits_one_stack_over_processes(monkeypatch, tmp_path):
+    X, y = _data()
+    estimator = MLPClassifier(
+        solver="sgd", hidden_layer_sizes=(4,), max_iter=4, batch_size=20,
+        random_state=0,
+    )  # fmt: skip
+    grid = {"loss": ["log_loss", "hinge", "squared_hinge"]}
+    stacks = _record_stacks(monkeypatch, tmp_path / "stacks")
+    ours, theirs = _both(estimator, grid, X, y, cv=3, n_jobs=2, scoring=_decision_mean)
+    _assert_same_search(ours, theirs)
+    # 9 folds in two parts (5 and 4) with the refits of their candidates (2 and
+    # 1), one here, one in a forked child
+    pids = stacks()
+    assert sorted(size for _, size in pids) == [5, 7]
+    assert len({pid for pid, _ in pids}) == 2 and os.getpid() in dict(pids)
+    single = GridSearchCV(estimator, grid, cv=3, scoring=_decision_mean).fit(X, y)
+    _assert_same_search(ours, single, atol=0)
+    np.testing.assert_array_equal(
+        ours.best_estimator_.decision_function(X),
+        single.best_estimator_.decision_function(X),
+    )
+
+
+def test_a_chosen_joblib_backend_runs_the_split_stacks(monkeypatch, tmp_path):
+    X, y = _data()
+    estimator = MLPClassifier(
+        solver="sgd", hidden_layer_sizes=(4,), max_iter=4, batch_size=20,
+        random_state=0,
+    )  # fmt: skip
+    grid = {"loss": ["log_loss", "hinge"]}
+    stacks = _record_stacks(monkeypatch, tmp_path / "stacks")
+    with joblib.parallel_config(backend="threading"):
+        ours = GridSearchCV(estimator, grid, cv=2, n_jobs=2).fit(X, y)
+    # two parts through joblib's threads, in this process
+    assert sorted(stacks()) == [(os.getpid(), 3), (os.getpid(), 3)]
+    single = GridSearchCV(estimator, grid, cv=2).fit(X, y)
+    _assert_same_search(ours, single, atol=0)
+
+
 def test_sample_weight_routed_to_the_folds():
     X, y = _data()
     weight = np.random.default_rng(1).uniform(0.5, 1.5, len(y))
@@ -414,6 +472,8 @@ def test_stacked_search_makes_no_torch_optimizer():
         "search = GridSearchCV(MLPClassifier(max_iter=2), {'loss': ['log_loss', "
         "'hinge']}, cv=2).fit(X, y)\n"
         "print('torch._dynamo' in sys.modules)\n"
+        "import pickle; search = pickle.loads(pickle.dumps(search))\n"
+        "print('torch._dynamo' in sys.modules)\n"
         "search.best_estimator_.partial_fit(X, y)\n"
         "print('torch._dynamo' in sys.modules)\n"
     )
@@ -422,8 +482,9 @@ def test_stacked_search_makes_no_torch_optimizer():
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=root,
         check=True,
     )  # fmt: skip
-    # none during the search; made (and imported) when training continues
-    assert result.stdout.split() == ["False", "True"]
+    # none during the search nor a pickle round trip; made (and imported) when
+    # training continues
+    assert result.stdout.split() == ["False", "False", "True"]
 
 
 def test_metadata_routing_of_sample_weight():

@@ -8,11 +8,12 @@ import joblib
 import numpy as np
 import pytest
 import torch
-from numpy.testing import assert_array_equal
+from numpy.testing import assert_allclose, assert_array_equal
 from sklearn.datasets import make_blobs
 
 from sklearn_losses import MLPClassifier, MLPRegressor, skops_trusted_types
 from sklearn_losses.losses import Huber, get_loss, loss_names
+from sklearn_losses.model_selection import fit_seeds
 
 sio = pytest.importorskip("skops.io")
 FAST = dict(hidden_layer_sizes=(8,), max_iter=5, random_state=0)
@@ -80,11 +81,18 @@ def test_training_continues_identically_after_loading(solver, data):
 def test_skops_needs_only_our_published_types(data):
     models = [_fitted(MLPRegressor, Huber(delta=2.0), data)]
     models += [_fitted(MLPClassifier, loss, data) for loss in ("log_loss", "hinge")]
+    # a stacked model saves the optimizer state the stack left (no optimizer made)
+    models += fit_seeds(MLPClassifier(solver="adam", max_iter=3), *data, [0])
     for model in models:
         untrusted = sio.get_untrusted_types(data=sio.dumps(model))
         assert untrusted and set(untrusted) <= set(skops_trusted_types())
         with pytest.raises(Exception, match="[Uu]ntrusted"):
             sio.loads(sio.dumps(model))
+    restored = sio.loads(sio.dumps(models[-1]), trusted=skops_trusted_types())
+    plain = MLPClassifier(solver="adam", max_iter=3, random_state=0).fit(*data)
+    for model in (restored, plain):  # training continues from the same state
+        model.partial_fit(*data)
+    assert_allclose(restored.predict_proba(data[0]), plain.predict_proba(data[0]))
 
 
 def test_loading_never_calls_torch_load(data, monkeypatch):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import math
 import warnings
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from numbers import Integral, Real
 from typing import NamedTuple
 
@@ -35,8 +35,9 @@ from ._net import (
     TensorBatches,
     TensorData,
     ValidationSet,
+    deferred_optimizers,
 )
-from ._persistence import export_net, restore_net
+from ._persistence import builds_deferred, export_net, restore_net
 from ._rules import (
     BestWeights,
     EpochPrinter,
@@ -897,14 +898,15 @@ class BaseMLP(BaseEstimator):
                 stacklevel=3,
             )
             device = torch.device("cpu")
-        net = self._build_net(
-            self.n_features_in_,
-            _hidden_sizes(self.hidden_layer_sizes),
-            self.n_outputs_,
-            getattr(torch, network["dtype"]),
-            device,
-            seed=0,
-        )
+        with deferred_optimizers() if builds_deferred(network) else nullcontext():
+            net = self._build_net(
+                self.n_features_in_,
+                _hidden_sizes(self.hidden_layer_sizes),
+                self.n_outputs_,
+                getattr(torch, network["dtype"]),
+                device,
+                seed=0,
+            )
         return restore_net(net, network, device)
 
     def _loss_or_none(self) -> Loss | None:

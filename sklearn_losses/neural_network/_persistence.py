@@ -51,13 +51,27 @@ def from_plain(value, device: torch.device):
 
 def export_net(net) -> dict:
     """Everything needed to rebuild ``net`` after training, as plain data."""
-    optimizer = net.optimizer_.state_dict()
+    deferred = net.__dict__.get("deferred_optimizer_state_")
+    if deferred is not None:
+        # A stacked net's optimizer is not made (a process's first costs seconds,
+        # see deferred_optimizers): its state is saved as the stack left it.
+        optimizer = {
+            "deferred_lr": deferred.get("lr"),
+            "deferred_state": {
+                str(k): to_plain(v) for k, v in deferred.items() if k != "lr"
+            },
+        }
+    else:
+        state = net.optimizer_.state_dict()
+        optimizer = {
+            # Integer keys become strings: skops only stores string-keyed mappings.
+            "optimizer_state": {str(k): to_plain(v) for k, v in state["state"].items()},
+            "optimizer_groups": to_plain(state["param_groups"]),
+        }
     return {
         "module": to_plain(dict(net.module_.state_dict())),
         "dtype": str(next(net.module_.parameters()).dtype).removeprefix("torch."),
-        # Integer keys become strings: skops only stores string-keyed mappings.
-        "optimizer_state": {str(k): to_plain(v) for k, v in optimizer["state"].items()},
-        "optimizer_groups": to_plain(optimizer["param_groups"]),
+        **optimizer,
         "generator": to_plain(
             net.get_params_for("iterator_train")["generator"].get_state()
         ),
@@ -74,6 +88,26 @@ def export_net(net) -> dict:
 def restore_net(net, state: dict, device: torch.device):
     """Load :func:`export_net`'s ``state`` into a freshly built ``net``."""
     net.module_.load_state_dict(from_plain(state["module"], device))
+    if "deferred_state" in state:  # net was built with deferred_optimizers()
+        deferred = {
+            int(k): from_plain(v, device) for k, v in state["deferred_state"].items()
+        }
+        if state["deferred_lr"] is not None:
+            deferred["lr"] = state["deferred_lr"]
+        net.deferred_optimizer_state_ = deferred
+    else:
+        _load_optimizer(net, state, device)
+    generator = net.get_params_for("iterator_train")["generator"]
+    generator.set_state(from_plain(state["generator"], torch.device("cpu")))
+    net.history_ = History(from_plain(state["history"], device))
+    rules = dict(net.callbacks_)
+    for name, fitted in state["rules"].items():
+        vars(rules[name]).update(from_plain(fitted, device))
+    net.batch_size = state["batch_size"]
+    return net
+
+
+def _load_optimizer(net, state: dict, device: torch.device) -> None:
     groups = from_plain(state["optimizer_groups"], device)
     for group in groups:  # tuples such as Adam's betas were stored as lists
         group.update({k: tuple(v) for k, v in group.items() if k == "betas"})
@@ -86,11 +120,9 @@ def restore_net(net, state: dict, device: torch.device):
             "param_groups": groups,
         }
     )
-    generator = net.get_params_for("iterator_train")["generator"]
-    generator.set_state(from_plain(state["generator"], torch.device("cpu")))
-    net.history_ = History(from_plain(state["history"], device))
-    rules = dict(net.callbacks_)
-    for name, fitted in state["rules"].items():
-        vars(rules[name]).update(from_plain(fitted, device))
-    net.batch_size = state["batch_size"]
-    return net
+
+
+def builds_deferred(state: dict) -> bool:
+    """Whether the net of :func:`export_net`'s ``state`` makes its optimizer on
+    first use (build it inside ``deferred_optimizers()``)."""
+    return "deferred_state" in state
