@@ -52,6 +52,7 @@ from contextlib import nullcontext
 from types import SimpleNamespace
 from typing import NamedTuple
 
+import numpy as np
 import torch
 from sklearn import config_context
 
@@ -222,8 +223,26 @@ def _finish(member: _Member) -> BaseException | None:
 # -- the stack ----------------------------------------------------------------------------
 # The hidden activations and their derivatives from their outputs, as MLPPass runs
 # them in a plain fit (the backward updates a fresh product in place).
-_HIDDEN_BACKWARD = {**_ACTIVATION_BACKWARD, "identity": None}
+def _relu_backward(grad: torch.Tensor, output: torch.Tensor) -> torch.Tensor:
+    # The sign of a ReLU's output is its derivative (0 or 1): one product, several
+    # times faster than a comparison and a masked fill on a stack's tensors.
+    return grad.mul_(output.sign())
+
+
+_HIDDEN_BACKWARD = {**_ACTIVATION_BACKWARD, "identity": None, "relu": _relu_backward}
 _HIDDEN_FORWARD = _ACTIVATION_INPLACE
+
+
+def _matmul(a: torch.Tensor, b: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+    """``out = a @ b`` for stacks of small matrices.
+
+    NumPy's ``matmul`` hands each matrix of a stack straight to BLAS; ``torch.bmm``
+    on the CPU pays a few microseconds of dispatch per matrix in float64, which for
+    tens of networks costs more than the arithmetic. The tensors share memory with
+    the arrays, so this writes ``out`` in place.
+    """
+    np.matmul(a.numpy(), b.numpy(), out=out.numpy())
+    return out
 
 
 class _NetView:
@@ -256,16 +275,18 @@ class _Arena:
     """The parameters of K networks (or their gradients, or optimizer state) in one
     flat tensor.
 
-    Each layer's weights form one contiguous ``(K, fan_out, fan_in)`` block (the
-    layout of ``nn.Linear``), then each layer's biases one ``(K, 1, fan_out)`` block,
-    so batched products read and write them directly, and an optimizer step is a
-    few element-wise operations on the whole flat tensor. ``owner`` maps each
-    element to its network, to spread per-network values over the elements.
+    Each layer's weights form one contiguous ``(K, fan_in, fan_out)`` block (each
+    ``nn.Linear`` weight transposed: the right operand of a product with the
+    layer's input, as BLAS reads it without a copy), then each layer's biases one
+    ``(K, 1, fan_out)`` block, so batched products read and write them directly,
+    and an optimizer step is a few element-wise operations on the whole flat
+    tensor. ``owner`` maps each element to its network, to spread per-network
+    values over the elements.
     """
 
     def __init__(self, shapes: Sequence[tuple[int, int]], K: int):
         self.shapes, self.K = list(shapes), K
-        blocks = [(K, o, i) for o, i in self.shapes] + [(K, 1, o) for o, _ in shapes]
+        blocks = [(K, i, o) for o, i in self.shapes] + [(K, 1, o) for o, _ in shapes]
         self.blocks = blocks
         self.sizes = [math.prod(b) for b in blocks]
         self.size = sum(self.sizes)
@@ -275,8 +296,8 @@ class _Arena:
         )
 
     def views(self, flat: torch.Tensor) -> tuple[list, list]:
-        """``(weights, biases)``: per layer, ``(K, fan_out, fan_in)`` and
-        ``(K, 1, fan_out)`` views of ``flat``."""
+        """``(weights, biases)``: per layer, ``(K, fan_in, fan_out)`` (transposed
+        weights) and ``(K, 1, fan_out)`` views of ``flat``."""
         views = [
             part.view(block) for part, block in zip(flat.split(self.sizes), self.blocks)
         ]
@@ -290,7 +311,7 @@ class _Arena:
     def gather(self, modules: Sequence[MLPModule], dtype) -> torch.Tensor:
         layers = [m.layers for m in modules]
         parts = [
-            torch.stack([ls[i].weight.detach() for ls in layers]).reshape(-1)
+            torch.stack([ls[i].weight.detach().T for ls in layers]).reshape(-1)
             for i in range(len(self.shapes))
         ]
         parts += [
@@ -313,14 +334,14 @@ class _Arena:
         weights, biases = self.views(flat)
         out = []
         for W, b in zip(weights, biases):
-            out += [W[k].clone(), b[k, 0].clone()]
+            out += [W[k].T.contiguous(), b[k, 0].clone()]
         return out
 
     @torch.no_grad()
     def scatter(self, flat: torch.Tensor, k: int, module: MLPModule) -> None:
         weights, biases = self.views(flat)
         for layer, W, b in zip(module.layers, weights, biases):
-            layer.weight.copy_(W[k])
+            layer.weight.copy_(W[k].T)
             layer.bias.copy_(b[k, 0])
 
 
@@ -411,9 +432,13 @@ class _Stack:
         self.hyper = {}  # per-element vectors, by the mask of networks that step
         self.groups = self._loss_groups(active)
         self.views = arena.views(params)
-        self.weights_t = [W.transpose(1, 2) for W in self.views[0]]
         self.grads = torch.empty_like(params)  # every step's gradients, reused
         self.grad_views = arena.views(self.grads)
+        # The layers' outputs, every step's (the backward pass reads them).
+        K, B = len(active), self.batch_size
+        self.outputs = [
+            torch.empty((K, B, o), dtype=self.dtype) for o, _ in self.shapes
+        ]
 
     def _hyperparameters(self, mask: tuple[bool, ...] | None) -> dict:
         """Per-element learning rates (and momenta), zero where a network sits out
@@ -640,16 +665,17 @@ class _Stack:
         into ``penalty`` (with an L2 term).
         """
         weights, biases = self.views
-        weights_t = self.weights_t
         activation = self.forward_activation
         inputs = [X]
         h = X
-        for W_t, b in zip(weights_t[:-1], biases[:-1]):
-            h = torch.baddbmm(b, h, W_t)
-            if activation is not None:
-                activation(h)
-            inputs.append(h)
-        raw = torch.baddbmm(biases[-1], h, weights_t[-1])
+        last = len(weights) - 1
+        for k, (W, b, out) in enumerate(zip(weights, biases, self.outputs)):
+            _matmul(h, W, out).add_(b)
+            if k < last and activation is not None:
+                activation(out)
+            inputs.append(out)
+            h = out
+        raw = inputs.pop()
 
         K, B, n_out = raw.shape
         groups = self.groups
@@ -676,11 +702,13 @@ class _Stack:
         grads = self.grads
         grad_weights, grad_biases = self.grad_views
         backward = self.backward_activation
-        for k in range(len(weights) - 1, -1, -1):
-            torch.bmm(grad.transpose(1, 2), inputs[k], out=grad_weights[k])
+        for k in range(last, -1, -1):
+            _matmul(inputs[k].transpose(1, 2), grad, grad_weights[k])
             torch.sum(grad, 1, keepdim=True, out=grad_biases[k])
             if k > 0:
-                grad = torch.bmm(grad, weights[k])
+                W_t = weights[k].transpose(1, 2)
+                # one output: an outer product, cheaper as a broadcast product
+                grad = grad * W_t if grad.shape[2] == 1 else torch.bmm(grad, W_t)
                 if backward is not None:
                     grad = backward(grad, inputs[k])
         if l2 is not None:
