@@ -55,6 +55,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 from sklearn import config_context
+from skorch.callbacks import Callback
 
 from ..losses import Loss
 from ..losses._custom import CustomLoss
@@ -233,18 +234,6 @@ _HIDDEN_BACKWARD = {**_ACTIVATION_BACKWARD, "identity": None, "relu": _relu_back
 _HIDDEN_FORWARD = _ACTIVATION_INPLACE
 
 
-def _matmul(a: torch.Tensor, b: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
-    """``out = a @ b`` for stacks of small matrices.
-
-    NumPy's ``matmul`` hands each matrix of a stack straight to BLAS; ``torch.bmm``
-    on the CPU pays a few microseconds of dispatch per matrix in float64, which for
-    tens of networks costs more than the arithmetic. The tensors share memory with
-    the arrays, so this writes ``out`` in place.
-    """
-    np.matmul(a.numpy(), b.numpy(), out=out.numpy())
-    return out
-
-
 class _NetView:
     """A stacked network's net as its rule callbacks see it: the net itself, but
     with the stack's learning rate as its optimizer's (the net makes its own
@@ -254,6 +243,7 @@ class _NetView:
     def __init__(self, net, lr: float):
         self.net = net
         self.optimizer_ = SimpleNamespace(param_groups=[{"lr": lr}])
+        self.hooks = {}  # method name -> the hooks notify calls
 
     def __getattr__(self, name):
         return getattr(self.net, name)
@@ -264,11 +254,20 @@ class _NetView:
 
 
 def _notify(view: _NetView, method: str, **kwargs) -> None:
-    """skorch's ``NeuralNet.notify``: the net's own hook, then its callbacks."""
-    net = view.net
-    getattr(net, method)(view, **kwargs)
-    for _, callback in net.callbacks_:
-        getattr(callback, method)(view, **kwargs)
+    """skorch's ``NeuralNet.notify``: the net's own hook, then its callbacks'
+    (those that do something: every epoch of every network calls these)."""
+    hooks = view.hooks.get(method)
+    if hooks is None:
+        net, nothing = view.net, getattr(Callback, method)
+        hooks = [getattr(net, method)]
+        hooks += [
+            getattr(callback, method)
+            for _, callback in net.callbacks_
+            if getattr(type(callback), method) is not nothing
+        ]
+        view.hooks[method] = hooks
+    for hook in hooks:
+        hook(view, **kwargs)
 
 
 class _Arena:
@@ -434,11 +433,20 @@ class _Stack:
         self.views = arena.views(params)
         self.grads = torch.empty_like(params)  # every step's gradients, reused
         self.grad_views = arena.views(self.grads)
-        # The layers' outputs, every step's (the backward pass reads them).
+        # Every step's layer outputs and gradients with respect to them, reused; the
+        # batched products go through NumPy views made once (one per call would
+        # cost microseconds each).
         K, B = len(active), self.batch_size
         self.outputs = [
             torch.empty((K, B, o), dtype=self.dtype) for o, _ in self.shapes
         ]
+        self.output_grads = [torch.empty_like(out) for out in self.outputs]
+        self.arrays = SimpleNamespace(
+            weights=[W.numpy() for W in self.views[0]],
+            outputs=[out.numpy() for out in self.outputs],
+            output_grads=[grad.numpy() for grad in self.output_grads],
+            grad_weights=[grad.numpy() for grad in self.grad_views[0]],
+        )
 
     def _hyperparameters(self, mask: tuple[bool, ...] | None) -> dict:
         """Per-element learning rates (and momenta), zero where a network sits out
@@ -605,9 +613,14 @@ class _Stack:
                 group_data.append((targets, weights))
             weighted = [self.weighted or min(c) < B for c in counts]
 
-            # Each step's slabs as views made once per epoch (fewer torch calls).
+            # Each step's slabs as views made once per epoch (fewer torch calls),
+            # and its hyperparameters (networks past their last batch sit out).
+            hypers = [
+                self._hyperparameters(None if min(c) > 0 else tuple(n > 0 for n in c))
+                for c in counts
+            ]
             steps = zip(
-                X_epoch.unbind(0),
+                X_epoch.numpy(),
                 zip(*(
                     [(t, w if weighted[j] else None) for j, (t, w) in
                      enumerate(zip(targets.unbind(0), weights.unbind(0)))]
@@ -617,14 +630,13 @@ class _Stack:
                 l2.unbind(0) if l2 is not None else [None] * nb,
                 sums.unbind(0),
                 penalties.unbind(0),
-                counts,
+                hypers,
             )  # fmt: skip
-            for X_j, data_j, inverse_j, l2_j, sums_j, penalties_j, counts_j in steps:
-                mask = None if min(counts_j) > 0 else tuple(c > 0 for c in counts_j)
-                self._step(
-                    X_j, data_j, inverse_j, l2_j, sums_j, penalties_j,
-                    self._hyperparameters(mask),
-                )  # fmt: skip
+            # Inference mode trims each operation's bookkeeping; the tensors the
+            # steps write in place were made outside it and stay normal tensors.
+            with torch.inference_mode():
+                for step in steps:
+                    self._step(*step)
 
             # The epoch's training loss: batch objectives averaged by batch size.
             counts = torch.tensor(counts, dtype=torch.float64)
@@ -665,17 +677,17 @@ class _Stack:
         into ``penalty`` (with an L2 term).
         """
         weights, biases = self.views
+        arrays = self.arrays
         activation = self.forward_activation
-        inputs = [X]
-        h = X
         last = len(weights) - 1
-        for k, (W, b, out) in enumerate(zip(weights, biases, self.outputs)):
-            _matmul(h, W, out).add_(b)
+        h = X
+        for k, (out, b) in enumerate(zip(self.outputs, biases)):
+            np.matmul(h, arrays.weights[k], out=arrays.outputs[k])
+            out.add_(b)
             if k < last and activation is not None:
                 activation(out)
-            inputs.append(out)
-            h = out
-        raw = inputs.pop()
+            h = arrays.outputs[k]
+        raw = self.outputs[last]
 
         K, B, n_out = raw.shape
         groups = self.groups
@@ -697,20 +709,30 @@ class _Stack:
                 grad_parts.append(grad)
             values, grad = torch.cat(value_parts), torch.cat(grad_parts)
         torch.sum(values.view(K, B), 1, out=sums)
-        grad = grad.view(K, B, n_out).mul_(inverse)
+        grad = torch.mul(grad.view(K, B, n_out), inverse, out=self.output_grads[last])
 
         grads = self.grads
         grad_weights, grad_biases = self.grad_views
         backward = self.backward_activation
         for k in range(last, -1, -1):
-            _matmul(inputs[k].transpose(1, 2), grad, grad_weights[k])
+            layer_input = X if k == 0 else arrays.outputs[k - 1]
+            np.matmul(
+                layer_input.transpose(0, 2, 1),
+                arrays.output_grads[k],
+                out=arrays.grad_weights[k],
+            )
             torch.sum(grad, 1, keepdim=True, out=grad_biases[k])
             if k > 0:
                 W_t = weights[k].transpose(1, 2)
+                below = self.output_grads[k - 1]
                 # one output: an outer product, cheaper as a broadcast product
-                grad = grad * W_t if grad.shape[2] == 1 else torch.bmm(grad, W_t)
+                if grad.shape[2] == 1:
+                    torch.mul(grad, W_t, out=below)
+                else:
+                    torch.bmm(grad, W_t, out=below)
                 if backward is not None:
-                    grad = backward(grad, inputs[k])
+                    backward(below, self.outputs[k - 1])
+                grad = below
         if l2 is not None:
             for W, grad_W in zip(weights, grad_weights):
                 penalty.add_(W.square().sum((1, 2)))
