@@ -60,7 +60,7 @@ from skorch.callbacks import Callback
 from ..losses import Loss
 from ..losses._custom import CustomLoss
 from ._base import BaseMLP, FitPlan, _cpu_threads, _same_loss
-from ._fused import _ACTIVATION_BACKWARD, _ACTIVATION_INPLACE
+from ._fused import _ACTIVATION_INPLACE
 from ._module import MLPModule
 from ._net import deferred_optimizers, last_row
 
@@ -222,15 +222,30 @@ def _finish(member: _Member) -> BaseException | None:
 
 
 # -- the stack ----------------------------------------------------------------------------
-# The hidden activations and their derivatives from their outputs, as MLPPass runs
-# them in a plain fit (the backward updates a fresh product in place).
-def _relu_backward(grad: torch.Tensor, output: torch.Tensor) -> torch.Tensor:
+# The hidden activations' derivatives from their outputs, with the formulas of
+# MLPPass's (``_fused``), computed into a scratch tensor of the output's shape: a
+# stack's hidden outputs are hundreds of kilobytes, and a fresh tensor that size
+# every step costs the allocator more than the arithmetic.
+def _relu_backward(grad, output, scratch):
     # The sign of a ReLU's output is its derivative (0 or 1): one product, several
     # times faster than a comparison and a masked fill on a stack's tensors.
-    return grad.mul_(output.sign())
+    return grad.mul_(torch.sign(output, out=scratch))
 
 
-_HIDDEN_BACKWARD = {**_ACTIVATION_BACKWARD, "identity": None, "relu": _relu_backward}
+def _tanh_backward(grad, output, scratch):
+    return grad.mul_(torch.square(output, out=scratch).neg_().add_(1.0))
+
+
+def _logistic_backward(grad, output, scratch):
+    return grad.mul_(torch.sub(1.0, output, out=scratch)).mul_(output)
+
+
+_HIDDEN_BACKWARD = {
+    "identity": None,
+    "relu": _relu_backward,
+    "tanh": _tanh_backward,
+    "logistic": _logistic_backward,
+}
 _HIDDEN_FORWARD = _ACTIVATION_INPLACE
 
 
@@ -441,6 +456,7 @@ class _Stack:
             torch.empty((K, B, o), dtype=self.dtype) for o, _ in self.shapes
         ]
         self.output_grads = [torch.empty_like(out) for out in self.outputs]
+        self.scratch = [torch.empty_like(out) for out in self.outputs[:-1]]
         self.arrays = SimpleNamespace(
             weights=[W.numpy() for W in self.views[0]],
             outputs=[out.numpy() for out in self.outputs],
@@ -550,6 +566,13 @@ class _Stack:
             fill_zero=True,
         )
         n_batches = [math.ceil(n / B) for n in n_rows]
+        # Each epoch's shuffled rows go to the same memory: megabytes allocated
+        # afresh every epoch would cost their page faults every epoch.
+        most = max(n_batches) * B * len(members)
+        buffers = [
+            torch.empty((most, *t.shape[1:]), dtype=t.dtype)
+            for t in (X, target, weight)
+        ]
         nets = [m.estimator.net_ for m in members]
         self.net_views = views = [_NetView(net, lr) for net, lr in zip(nets, self.lrs)]
         generators = [net.get_params_for("iterator_train")["generator"] for net in nets]
@@ -572,69 +595,77 @@ class _Stack:
                     dataset_train=member.plan.data,
                     dataset_valid=member.plan.validation,
                 )  # fmt: skip
-            length = nb * B
-            orders = []
-            for i in active:
-                n = n_rows[i]
-                if members[i].estimator.shuffle:  # as TensorBatches draws it
-                    rows = torch.randperm(n, generator=generators[i])
-                else:
-                    rows = torch.arange(n)
-                # rows of block i of the padded tensors; n_max is a padding row
-                rows = torch.cat([rows, rows.new_full((length - n,), n_max)])
-                orders.append(rows.add_(i * (n_max + 1)))
-            # (nb, K, B): step j reads one contiguous (K, B, ...) slab
-            index = torch.stack(orders).view(k_now, nb, B).transpose(0, 1).reshape(-1)
-            X_epoch = X.index_select(0, index).view(nb, k_now, B, -1)
-            t_epoch = target.index_select(0, index)
-            t_epoch = t_epoch.view(nb, k_now, B, *target.shape[1:])
-            w_epoch = weight.index_select(0, index).view(nb, k_now, B)
-            weight_sum = w_epoch.sum(2)  # (nb, K)
-            # A batch whose weights are all zero (and a network that sits out a
-            # step) contributes nothing, and no NaN.
-            normaliser = torch.where(weight_sum > 0, weight_sum, torch.inf)
-            inverse = (1.0 / normaliser).view(nb, k_now, 1, 1)
-            l2 = self.alpha.view(1, -1, 1, 1) * inverse if self.any_alpha else None
-            sums = torch.empty((nb, k_now), dtype=dtype)
-            penalties = torch.zeros((nb, k_now), dtype=dtype)
-            # Real rows of each network's batches (zero after its last batch).
-            counts = [
-                [min(max(n_rows[i] - j * B, 0), B) for i in active] for j in range(nb)
-            ]
-            # Each loss's targets and weights, one (rows, ...) slab per step. A step
-            # without padding rows or sample weights passes no weights, as a plain
-            # fit does when every weight is one.
-            group_data = []
-            for group in self.groups:
-                span = slice(group.start, group.stop)
-                rows = (group.stop - group.start) * B
-                targets = t_epoch[:, span].reshape(nb, rows, *target.shape[1:])
-                weights = w_epoch[:, span].reshape(nb, rows)
-                group_data.append((targets, weights))
-            weighted = [self.weighted or min(c) < B for c in counts]
-
-            # Each step's slabs as views made once per epoch (fewer torch calls),
-            # and its hyperparameters (networks past their last batch sit out).
-            hypers = [
-                self._hyperparameters(None if min(c) > 0 else tuple(n > 0 for n in c))
-                for c in counts
-            ]
-            steps = zip(
-                X_epoch.numpy(),
-                zip(*(
-                    [(t, w if weighted[j] else None) for j, (t, w) in
-                     enumerate(zip(targets.unbind(0), weights.unbind(0)))]
-                    for targets, weights in group_data
-                )),
-                inverse.unbind(0),
-                l2.unbind(0) if l2 is not None else [None] * nb,
-                sums.unbind(0),
-                penalties.unbind(0),
-                hypers,
-            )  # fmt: skip
-            # Inference mode trims each operation's bookkeeping; the tensors the
-            # steps write in place were made outside it and stay normal tensors.
+            # Inference mode trims each operation's bookkeeping (views included);
+            # the tensors the steps update in place (parameters, optimizer state,
+            # buffers) were made outside it and stay normal tensors.
             with torch.inference_mode():
+                length = nb * B
+                orders = []
+                for i in active:
+                    n = n_rows[i]
+                    if members[i].estimator.shuffle:  # as TensorBatches draws it
+                        rows = torch.randperm(n, generator=generators[i])
+                    else:
+                        rows = torch.arange(n)
+                    # rows of block i of the padded tensors; n_max is a padding row
+                    rows = torch.cat([rows, rows.new_full((length - n,), n_max)])
+                    orders.append(rows.add_(i * (n_max + 1)))
+                # (nb, K, B): step j reads one contiguous (K, B, ...) slab
+                index = (
+                    torch.stack(orders).view(k_now, nb, B).transpose(0, 1).reshape(-1)
+                )
+                X_epoch, t_epoch, w_epoch = (
+                    torch.index_select(t, 0, index, out=out[: len(index)]).view(
+                        nb, k_now, B, *t.shape[1:]
+                    )
+                    for t, out in zip((X, target, weight), buffers)
+                )
+                weight_sum = w_epoch.sum(2)  # (nb, K)
+                # A batch whose weights are all zero (and a network that sits out a
+                # step) contributes nothing, and no NaN.
+                normaliser = torch.where(weight_sum > 0, weight_sum, torch.inf)
+                inverse = (1.0 / normaliser).view(nb, k_now, 1, 1)
+                l2 = self.alpha.view(1, -1, 1, 1) * inverse if self.any_alpha else None
+                sums = torch.empty((nb, k_now), dtype=dtype)
+                penalties = torch.zeros((nb, k_now), dtype=dtype)
+                # Real rows of each network's batches (zero after its last batch).
+                counts = [
+                    [min(max(n_rows[i] - j * B, 0), B) for i in active]
+                    for j in range(nb)
+                ]
+                # Each loss's targets and weights, one (rows, ...) slab per step. A step
+                # without padding rows or sample weights passes no weights, as a plain
+                # fit does when every weight is one.
+                group_data = []
+                for group in self.groups:
+                    span = slice(group.start, group.stop)
+                    rows = (group.stop - group.start) * B
+                    targets = t_epoch[:, span].reshape(nb, rows, *target.shape[1:])
+                    weights = w_epoch[:, span].reshape(nb, rows)
+                    group_data.append((targets, weights))
+                weighted = [self.weighted or min(c) < B for c in counts]
+
+                # Each step's slabs as views made once per epoch (fewer torch calls),
+                # and its hyperparameters (networks past their last batch sit out).
+                hypers = [
+                    self._hyperparameters(
+                        None if min(c) > 0 else tuple(n > 0 for n in c)
+                    )
+                    for c in counts
+                ]
+                steps = zip(
+                    X_epoch.numpy(),
+                    zip(*(
+                        [(t, w if weighted[j] else None) for j, (t, w) in
+                         enumerate(zip(targets.unbind(0), weights.unbind(0)))]
+                        for targets, weights in group_data
+                    )),
+                    inverse.unbind(0),
+                    l2.unbind(0) if l2 is not None else [None] * nb,
+                    sums.unbind(0),
+                    penalties.unbind(0),
+                    hypers,
+                )  # fmt: skip
                 for step in steps:
                     self._step(*step)
 
@@ -731,7 +762,7 @@ class _Stack:
                 else:
                     torch.bmm(grad, W_t, out=below)
                 if backward is not None:
-                    backward(below, self.outputs[k - 1])
+                    backward(below, self.outputs[k - 1], self.scratch[k - 1])
                 grad = below
         if l2 is not None:
             for W, grad_W in zip(weights, grad_weights):
