@@ -46,9 +46,10 @@ Adam's moments and step count, the learning rate a schedule left).
 
 from __future__ import annotations
 
+import gc
 import math
 from collections.abc import Sequence
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from types import SimpleNamespace
 from typing import NamedTuple
 
@@ -249,6 +250,24 @@ _HIDDEN_BACKWARD = {
 _HIDDEN_FORWARD = _ACTIVATION_INPLACE
 
 
+@contextmanager
+def _gc_paused():
+    """Python's cyclic garbage collector off, as ``timeit`` runs its loop.
+
+    Training allocates thousands of short-lived tensors per second, none in a
+    reference cycle; they trigger the collector, whose full passes walk every object
+    of the process (hundreds of thousands with torch): a tenth of a second each, and
+    in a forked child they also copy the parent's memory page by page.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class _NetView:
     """A stacked network's net as its rule callbacks see it: the net itself, but
     with the stack's learning rate as its optimizer's (the net makes its own
@@ -419,7 +438,7 @@ class _Stack:
         errors: list[BaseException | None] = [None] * len(members)
         n_weights = sum(o * i + o for o, i in self.shapes)
         work = len(members) * self.batch_size * n_weights
-        with torch.no_grad(), _cpu_threads(torch.device("cpu"), work):
+        with torch.no_grad(), _cpu_threads(torch.device("cpu"), work), _gc_paused():
             self._train(errors)
         return list(zip(members, errors))
 
