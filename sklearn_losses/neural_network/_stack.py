@@ -463,6 +463,7 @@ class _Stack:
         self.lr64 = torch.tensor([self.lrs[i] for i in active], dtype=torch.float64)
         self.momentum = self._column([float(m.estimator.momentum) for m in members])
         self.hyper = {}  # per-element vectors, by the mask of networks that step
+        self.padding_weights = None
         self.groups = self._loss_groups(active)
         self.views = arena.views(params)
         self.grads = torch.empty_like(params)  # every step's gradients, reused
@@ -618,33 +619,32 @@ class _Stack:
             # the tensors the steps update in place (parameters, optimizer state,
             # buffers) were made outside it and stay normal tensors.
             with torch.inference_mode():
-                length = nb * B
-                orders = []
-                for i in active:
-                    n = n_rows[i]
+                # Each network's rows in its block of the padded tensors, then
+                # padding rows (n_max) up to nb batches.
+                orders = torch.full((k_now, nb * B), n_max, dtype=torch.int64)
+                for position, i in enumerate(active):
+                    rows = orders[position, : n_rows[i]]
                     if members[i].estimator.shuffle:  # as TensorBatches draws it
-                        rows = torch.randperm(n, generator=generators[i])
+                        torch.randperm(n_rows[i], generator=generators[i], out=rows)
                     else:
-                        rows = torch.arange(n)
-                    # rows of block i of the padded tensors; n_max is a padding row
-                    rows = torch.cat([rows, rows.new_full((length - n,), n_max)])
-                    orders.append(rows.add_(i * (n_max + 1)))
+                        torch.arange(n_rows[i], out=rows)
+                orders += self._block_starts(active, n_max)
                 # (nb, K, B): step j reads one contiguous (K, B, ...) slab
-                index = (
-                    torch.stack(orders).view(k_now, nb, B).transpose(0, 1).reshape(-1)
-                )
-                X_epoch, t_epoch, w_epoch = (
+                index = orders.view(k_now, nb, B).transpose(0, 1).reshape(-1)
+                gathered = (X, target, weight) if self.weighted else (X, target)
+                X_epoch, t_epoch, *w_epoch = (
                     torch.index_select(t, 0, index, out=out[: len(index)]).view(
                         nb, k_now, B, *t.shape[1:]
                     )
-                    for t, out in zip((X, target, weight), buffers)
+                    for t, out in zip(gathered, buffers)
                 )
-                weight_sum = w_epoch.sum(2)  # (nb, K)
-                # A batch whose weights are all zero (and a network that sits out a
-                # step) contributes nothing, and no NaN.
-                normaliser = torch.where(weight_sum > 0, weight_sum, torch.inf)
-                inverse = (1.0 / normaliser).view(nb, k_now, 1, 1)
-                l2 = self.alpha.view(1, -1, 1, 1) * inverse if self.any_alpha else None
+                if w_epoch:
+                    (w_epoch,) = w_epoch
+                    normaliser, inverse, l2 = self._batch_scales(w_epoch)
+                else:  # one for each real row, zero for padding, every epoch
+                    w_epoch, (normaliser, inverse, l2) = self._padding_weights(
+                        tuple(n_rows[i] for i in active), nb
+                    )
                 sums = torch.empty((nb, k_now), dtype=dtype)
                 penalties = torch.zeros((nb, k_now), dtype=dtype)
                 # Real rows of each network's batches (zero after its last batch).
@@ -718,6 +718,35 @@ class _Stack:
                     state = [step.index_select(0, index)]
                     state += [arena.select(m, index) for m in moments]
                 self._set_active([active[p] for p in keep], params, state)
+
+    def _block_starts(self, active: list[int], n_max: int) -> torch.Tensor:
+        """Where each active network's rows start in the padded tensors, ``(K, 1)``."""
+        return torch.tensor(active).mul_(n_max + 1).view(-1, 1)
+
+    def _batch_scales(self, w_epoch: torch.Tensor) -> tuple:
+        """Per batch and network ``(nb, K)``: the normaliser (the batch's total
+        weight), its inverse and the L2 term's scale ``alpha / normaliser`` (or
+        None), the last two shaped ``(nb, K, 1, 1)``."""
+        nb, k_now = w_epoch.shape[:2]
+        weight_sum = w_epoch.sum(2)
+        # A batch whose weights are all zero (and a network that sits out a step)
+        # contributes nothing, and no NaN.
+        normaliser = torch.where(weight_sum > 0, weight_sum, torch.inf)
+        inverse = (1.0 / normaliser).view(nb, k_now, 1, 1)
+        l2 = self.alpha.view(1, -1, 1, 1) * inverse if self.any_alpha else None
+        return normaliser, inverse, l2
+
+    def _padding_weights(self, n_rows: tuple[int, ...], nb: int) -> tuple:
+        """Without sample weights: the rows' weights ``(nb, K, B)`` (one, zero for
+        padding) and :meth:`_batch_scales`, the same every epoch."""
+        key = (n_rows, nb)
+        if self.padding_weights is None or self.padding_weights[0] != key:
+            B = self.batch_size
+            position = torch.arange(nb * B).view(nb, 1, B)
+            real = position < torch.tensor(n_rows).view(1, -1, 1)
+            w_epoch = real.to(self.dtype)
+            self.padding_weights = key, (w_epoch, self._batch_scales(w_epoch))
+        return self.padding_weights[1]
 
     def _step(self, X, group_data, inverse, l2, sums, penalty, hyper) -> None:
         """Forward, loss gradients, backward and optimizer step of every network.
