@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import math
+import time
 from contextlib import contextmanager
 from typing import NamedTuple
 
@@ -231,7 +232,12 @@ class Net(NeuralNet):
         # train_loss is recorded by run_single_epoch, the validation results by
         # validate; printing is the estimators' EpochPrinter's job. skorch's
         # PassthroughScoring and PrintLog would only cost time.
-        return [("epoch_timer", EpochTimer())]
+        return [("epoch_timer", _EpochTimer())]
+
+    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        # skorch's, writing the new row directly (see last_row)
+        self.history.new_epoch()
+        last_row(self.history)["epoch"] = len(self.history)
 
     def get_split_datasets(self, X, y=None, **fit_params):
         # The estimator's validation set is skorch's dataset_valid: callbacks see
@@ -492,6 +498,13 @@ class _Epoch(NamedTuple):
     grad_callbacks: bool
     #: the MLP's gradients go straight to ``optimizer_step``, not through ``.grad``
     direct: bool
+
+
+class _EpochTimer(EpochTimer):
+    """skorch's ``EpochTimer``, writing the duration directly (see last_row)."""
+
+    def on_epoch_end(self, net, **kwargs):
+        last_row(net.history)["dur"] = time.time() - self.epoch_start_time_
 
 
 def last_row(history) -> dict:
