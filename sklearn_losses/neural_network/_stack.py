@@ -308,50 +308,52 @@ class _Arena:
     """The parameters of K networks (or their gradients, or optimizer state) in one
     flat tensor.
 
-    Each layer's weights form one contiguous ``(K, fan_in, fan_out)`` block (each
-    ``nn.Linear`` weight transposed: the right operand of a product with the
-    layer's input, as BLAS reads it without a copy), then each layer's biases one
-    ``(K, 1, fan_out)`` block, so batched products read and write them directly,
-    and an optimizer step is a few element-wise operations on the whole flat
-    tensor. ``owner`` maps each element to its network, to spread per-network
-    values over the elements.
+    Each layer is one contiguous ``(K, fan_in + 1, fan_out)`` block: per network
+    its ``nn.Linear`` weight transposed (the right operand of a product with the
+    layer's input, as BLAS reads it without a copy) with the bias as one more row.
+    A layer's input carries a column of ones, so one batched product adds the bias
+    on the way forward and gives the bias's gradient (the sum over the batch) on
+    the way back, and an optimizer step is a few element-wise operations on the
+    whole flat tensor. ``owner`` maps each element to its network, to spread
+    per-network values over the elements.
     """
 
     def __init__(self, shapes: Sequence[tuple[int, int]], K: int):
         self.shapes, self.K = list(shapes), K
-        blocks = [(K, i, o) for o, i in self.shapes] + [(K, 1, o) for o, _ in shapes]
-        self.blocks = blocks
-        self.sizes = [math.prod(b) for b in blocks]
+        self.blocks = [(K, i + 1, o) for o, i in self.shapes]
+        self.sizes = [math.prod(b) for b in self.blocks]
         self.size = sum(self.sizes)
-        self.n_weights = sum(self.sizes[: len(shapes)])
         self.owner = torch.cat(
             [torch.arange(K).repeat_interleave(n // K) for n in self.sizes]
         )
 
+    def layers(self, flat: torch.Tensor) -> list[torch.Tensor]:
+        """Per layer, the ``(K, fan_in + 1, fan_out)`` block of ``flat``."""
+        return [
+            part.view(block) for part, block in zip(flat.split(self.sizes), self.blocks)
+        ]
+
     def views(self, flat: torch.Tensor) -> tuple[list, list]:
         """``(weights, biases)``: per layer, ``(K, fan_in, fan_out)`` (transposed
         weights) and ``(K, 1, fan_out)`` views of ``flat``."""
-        views = [
-            part.view(block) for part, block in zip(flat.split(self.sizes), self.blocks)
-        ]
-        L = len(self.shapes)
-        return views[:L], views[L:]
+        blocks = self.layers(flat)
+        return [b[:, :-1] for b in blocks], [b[:, -1:] for b in blocks]
 
     def spread(self, values: torch.Tensor) -> torch.Tensor:
         """Per-network values ``(K,)`` as one value per element."""
         return values.index_select(0, self.owner)
 
     def gather(self, modules: Sequence[MLPModule], dtype) -> torch.Tensor:
-        layers = [m.layers for m in modules]
         parts = [
-            torch.stack([ls[i].weight.detach().T for ls in layers]).reshape(-1)
+            torch.stack(
+                [
+                    torch.cat([m.layers[i].weight.T, m.layers[i].bias[None]])
+                    for m in modules
+                ]
+            ).reshape(-1)
             for i in range(len(self.shapes))
         ]
-        parts += [
-            torch.stack([ls[i].bias.detach() for ls in layers]).reshape(-1)
-            for i in range(len(self.shapes))
-        ]
-        return torch.cat(parts).to(dtype)
+        return torch.cat(parts).detach().to(dtype)
 
     def select(self, flat: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
         """The networks ``keep`` of ``flat``, in a new arena's layout."""
@@ -468,20 +470,24 @@ class _Stack:
         self.views = arena.views(params)
         self.grads = torch.empty_like(params)  # every step's gradients, reused
         self.grad_views = arena.views(self.grads)
-        # Every step's layer outputs and gradients with respect to them, reused; the
-        # batched products go through NumPy views made once (one per call would
-        # cost microseconds each).
-        K, B = len(active), self.batch_size
-        self.outputs = [
-            torch.empty((K, B, o), dtype=self.dtype) for o, _ in self.shapes
+        # Every step's layer outputs and gradients with respect to them, reused.
+        # A hidden layer's output is the next layer's input: it ends with a column
+        # of ones (the bias's row of the arena's blocks). The batched products go
+        # through NumPy views made once (one per call would cost microseconds).
+        K, B, dtype = len(active), self.batch_size, self.dtype
+        hidden = [torch.ones((K, B, o + 1), dtype=dtype) for o, _ in self.shapes[:-1]]
+        raw = torch.empty((K, B, self.shapes[-1][0]), dtype=dtype)
+        self.outputs = [h[..., :-1] for h in hidden] + [raw]
+        self.output_grads = [
+            torch.empty((K, B, o), dtype=dtype) for o, _ in self.shapes
         ]
-        self.output_grads = [torch.empty_like(out) for out in self.outputs]
-        self.scratch = [torch.empty_like(out) for out in self.outputs[:-1]]
+        self.scratch = [torch.empty_like(g) for g in self.output_grads[:-1]]
         self.arrays = SimpleNamespace(
-            weights=[W.numpy() for W in self.views[0]],
+            layers=[block.numpy() for block in arena.layers(params)],
+            grad_layers=[block.numpy() for block in arena.layers(self.grads)],
+            inputs=[None] + [h.numpy() for h in hidden],  # the first is each step's X
             outputs=[out.numpy() for out in self.outputs],
             output_grads=[grad.numpy() for grad in self.output_grads],
-            grad_weights=[grad.numpy() for grad in self.grad_views[0]],
         )
 
     def _hyperparameters(self, mask: tuple[bool, ...] | None) -> dict:
@@ -578,6 +584,7 @@ class _Stack:
         n_rows = [len(d) for d in datasets]
         n_max = max(n_rows)
         X = self._padded([d.X for d in datasets], n_max)
+        X = torch.cat([X, X.new_ones((len(X), 1))], 1)  # the first layer's bias
         target = self._padded([d.target for d in datasets], n_max)
         ones = [torch.ones(len(d), dtype=dtype) for d in datasets]
         weight = self._padded(
@@ -755,17 +762,15 @@ class _Stack:
         Writes each network's summed weighted loss into ``sums`` and ``||W||^2``
         into ``penalty`` (with an L2 term).
         """
-        weights, biases = self.views
+        weights = self.views[0]
         arrays = self.arrays
         activation = self.forward_activation
         last = len(weights) - 1
-        h = X
-        for k, (out, b) in enumerate(zip(self.outputs, biases)):
-            np.matmul(h, arrays.weights[k], out=arrays.outputs[k])
-            out.add_(b)
+        inputs = [X, *arrays.inputs[1:]]
+        for k in range(last + 1):  # the bias comes with the input's column of ones
+            np.matmul(inputs[k], arrays.layers[k], out=arrays.outputs[k])
             if k < last and activation is not None:
-                activation(out)
-            h = arrays.outputs[k]
+                activation(self.outputs[k])
         raw = self.outputs[last]
 
         K, B, n_out = raw.shape
@@ -791,16 +796,15 @@ class _Stack:
         grad = torch.mul(grad.view(K, B, n_out), inverse, out=self.output_grads[last])
 
         grads = self.grads
-        grad_weights, grad_biases = self.grad_views
+        grad_weights = self.grad_views[0]
         backward = self.backward_activation
         for k in range(last, -1, -1):
-            layer_input = X if k == 0 else arrays.outputs[k - 1]
+            # the weights' gradient, and the bias's in the ones column's row
             np.matmul(
-                layer_input.transpose(0, 2, 1),
+                inputs[k].transpose(0, 2, 1),
                 arrays.output_grads[k],
-                out=arrays.grad_weights[k],
+                out=arrays.grad_layers[k],
             )
-            torch.sum(grad, 1, keepdim=True, out=grad_biases[k])
             if k > 0:
                 W_t = weights[k].transpose(1, 2)
                 below = self.output_grads[k - 1]
