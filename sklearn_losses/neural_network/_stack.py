@@ -482,10 +482,15 @@ class _Stack:
             torch.empty((K, B, o), dtype=dtype) for o, _ in self.shapes
         ]
         self.scratch = [torch.empty_like(g) for g in self.output_grads[:-1]]
+        self.weights_t = [W.transpose(1, 2) for W in self.views[0]]
+        self.group_raw = [
+            raw[g.start : g.stop].view(-1, raw.shape[2]) for g in self.groups
+        ]
         self.arrays = SimpleNamespace(
             layers=[block.numpy() for block in arena.layers(params)],
             grad_layers=[block.numpy() for block in arena.layers(self.grads)],
             inputs=[None] + [h.numpy() for h in hidden],  # the first is each step's X
+            inputs_t=[None] + [h.numpy().transpose(0, 2, 1) for h in hidden],
             outputs=[out.numpy() for out in self.outputs],
             output_grads=[grad.numpy() for grad in self.output_grads],
         )
@@ -762,65 +767,57 @@ class _Stack:
         Writes each network's summed weighted loss into ``sums`` and ``||W||^2``
         into ``penalty`` (with an L2 term).
         """
-        weights = self.views[0]
         arrays = self.arrays
         activation = self.forward_activation
-        last = len(weights) - 1
-        inputs = [X, *arrays.inputs[1:]]
+        last = len(self.shapes) - 1
         for k in range(last + 1):  # the bias comes with the input's column of ones
-            np.matmul(inputs[k], arrays.layers[k], out=arrays.outputs[k])
+            np.matmul(
+                X if k == 0 else arrays.inputs[k],
+                arrays.layers[k],
+                out=arrays.outputs[k],
+            )
             if k < last and activation is not None:
                 activation(self.outputs[k])
-        raw = self.outputs[last]
 
-        K, B, n_out = raw.shape
-        groups = self.groups
-        if len(groups) == 1:
-            target, weight = group_data[0]
-            values, grad = groups[0].loss.raw_loss_gradient(
-                raw.view(K * B, n_out), target, groups[0].activation, weight
+        # Each loss on its networks' raw outputs (views of the last layer's output).
+        K, B, n_out = self.outputs[last].shape
+        value_parts, grad_parts = [], []
+        for group, raw, (target, weight) in zip(
+            self.groups, self.group_raw, group_data
+        ):
+            values, grad = group.loss.raw_loss_gradient(
+                raw, target, group.activation, weight
             )
-        else:
-            value_parts, grad_parts = [], []
-            for group, (target, weight) in zip(groups, group_data):
-                values, grad = group.loss.raw_loss_gradient(
-                    raw[group.start : group.stop].view(-1, n_out),
-                    target,
-                    group.activation,
-                    weight,
-                )
-                value_parts.append(values)
-                grad_parts.append(grad)
+            value_parts.append(values)
+            grad_parts.append(grad)
+        if len(value_parts) > 1:
             values, grad = torch.cat(value_parts), torch.cat(grad_parts)
         torch.sum(values.view(K, B), 1, out=sums)
         grad = torch.mul(grad.view(K, B, n_out), inverse, out=self.output_grads[last])
 
-        grads = self.grads
-        grad_weights = self.grad_views[0]
         backward = self.backward_activation
         for k in range(last, -1, -1):
             # the weights' gradient, and the bias's in the ones column's row
             np.matmul(
-                inputs[k].transpose(0, 2, 1),
+                X.transpose(0, 2, 1) if k == 0 else arrays.inputs_t[k],
                 arrays.output_grads[k],
                 out=arrays.grad_layers[k],
             )
             if k > 0:
-                W_t = weights[k].transpose(1, 2)
                 below = self.output_grads[k - 1]
                 # one output: an outer product, cheaper as a broadcast product
-                if grad.shape[2] == 1:
-                    torch.mul(grad, W_t, out=below)
+                if n_out == 1 and k == last:
+                    torch.mul(grad, self.weights_t[k], out=below)
                 else:
-                    torch.bmm(grad, W_t, out=below)
+                    torch.bmm(grad, self.weights_t[k], out=below)
                 if backward is not None:
                     backward(below, self.outputs[k - 1], self.scratch[k - 1])
                 grad = below
         if l2 is not None:
-            for W, grad_W in zip(weights, grad_weights):
+            for W, grad_W in zip(self.views[0], self.grad_views[0]):
                 penalty.add_(W.square().sum((1, 2)))
                 grad_W.addcmul_(W, l2)
-        self._update(grads, hyper)
+        self._update(self.grads, hyper)
 
     def _update(self, grads, hyper) -> None:
         params = self.params
