@@ -466,6 +466,7 @@ class _Stack:
         self.momentum = self._column([float(m.estimator.momentum) for m in members])
         self.hyper = {}  # per-element vectors, by the mask of networks that step
         self.padding_weights = None
+        self.plan = None
         self.groups = self._loss_groups(active)
         self.views = arena.views(params)
         self.grads = torch.empty_like(params)  # every step's gradients, reused
@@ -657,13 +658,8 @@ class _Stack:
                     w_epoch, (normaliser, inverse, l2) = self._padding_weights(
                         tuple(n_rows[i] for i in active), nb
                     )
-                sums = torch.empty((nb, k_now), dtype=dtype)
-                penalties = torch.zeros((nb, k_now), dtype=dtype)
-                # Real rows of each network's batches (zero after its last batch).
-                counts = [
-                    [min(max(n_rows[i] - j * B, 0), B) for i in active]
-                    for j in range(nb)
-                ]
+                plan = self._epoch_plan(tuple(n_rows[i] for i in active), nb)
+                sums, penalties = plan.sums, plan.penalties.zero_()
                 # Each loss's targets and weights, one (rows, ...) slab per step. A step
                 # without padding rows or sample weights passes no weights, as a plain
                 # fit does when every weight is one.
@@ -674,16 +670,11 @@ class _Stack:
                     targets = t_epoch[:, span].reshape(nb, rows, *target.shape[1:])
                     weights = w_epoch[:, span].reshape(nb, rows)
                     group_data.append((targets, weights))
-                weighted = [self.weighted or min(c) < B for c in counts]
+                weighted = [self.weighted or padded for padded in plan.padded]
 
                 # Each step's slabs as views made once per epoch (fewer torch calls),
                 # and its hyperparameters (networks past their last batch sit out).
-                hypers = [
-                    self._hyperparameters(
-                        None if min(c) > 0 else tuple(n > 0 for n in c)
-                    )
-                    for c in counts
-                ]
+                hypers = [self._hyperparameters(mask) for mask in plan.masks]
                 steps = zip(
                     X_epoch.numpy(),
                     zip(*(
@@ -693,18 +684,19 @@ class _Stack:
                     )),
                     inverse.unbind(0),
                     l2.unbind(0) if l2 is not None else [None] * nb,
-                    sums.unbind(0),
-                    penalties.unbind(0),
+                    plan.sum_rows,
+                    plan.penalty_rows,
                     hypers,
                 )  # fmt: skip
                 for step in steps:
                     self._step(*step)
 
             # The epoch's training loss: batch objectives averaged by batch size.
-            counts = torch.tensor(counts, dtype=torch.float64)
-            batch_losses = (sums + 0.5 * self.alpha * penalties) / normaliser
-            batch_losses = torch.where(counts > 0, batch_losses.to(torch.float64), 0.0)
-            epoch_losses = ((batch_losses * counts).sum(0) / counts.sum(0)).tolist()
+            counts = plan.counts
+            if self.any_alpha:
+                sums = sums + 0.5 * self.alpha * penalties
+            batch_losses = torch.where(counts > 0, (sums / normaliser).double(), 0.0)
+            epoch_losses = ((batch_losses * counts).sum(0) / plan.totals).tolist()
             batch_losses = batch_losses.T.tolist()  # (K, nb)
             stopped = []
             for position, i in enumerate(active):
@@ -730,6 +722,32 @@ class _Stack:
                     state = [step.index_select(0, index)]
                     state += [arena.select(m, index) for m in moments]
                 self._set_active([active[p] for p in keep], params, state)
+
+    def _epoch_plan(self, n_rows: tuple[int, ...], nb: int) -> SimpleNamespace:
+        """What every epoch of the active networks shares: the real rows of each
+        network's batches ``counts`` (float64 ``(nb, K)``, zero after its last batch)
+        and their ``totals``, per step whether it has ``padded`` rows and the
+        ``masks`` of the networks that take part (None: all), and the buffers the
+        steps write each network's summed loss and ``||W||^2`` into (with one view
+        per step)."""
+        if self.plan is not None and self.plan.key == (n_rows, nb):
+            return self.plan
+        B = self.batch_size
+        counts = [[min(max(n - j * B, 0), B) for n in n_rows] for j in range(nb)]
+        sums = torch.empty((nb, len(n_rows)), dtype=self.dtype)
+        penalties = torch.zeros_like(sums)
+        self.plan = SimpleNamespace(
+            key=(n_rows, nb),
+            counts=torch.tensor(counts, dtype=torch.float64),
+            totals=torch.tensor(n_rows, dtype=torch.float64),
+            padded=[min(c) < B for c in counts],
+            masks=[None if min(c) > 0 else tuple(n > 0 for n in c) for c in counts],
+            sums=sums,
+            penalties=penalties,
+            sum_rows=sums.unbind(0),
+            penalty_rows=penalties.unbind(0),
+        )
+        return self.plan
 
     def _block_starts(self, active: list[int], n_max: int) -> torch.Tensor:
         """Where each active network's rows start in the padded tensors, ``(K, 1)``."""
