@@ -49,6 +49,7 @@ from sklearn.utils.validation import (
 )
 
 from ._processes import n_workers, run_tasks
+from .losses import get_loss
 from .neural_network._base import BaseMLP
 from .neural_network._stack import can_stack, fit_stack
 
@@ -283,19 +284,31 @@ class GridSearchCV(_sklearn_model_selection.GridSearchCV):
         }
         stacks: dict[str, list[int]] = {}
         singles: list[int] = []
-        for p, ((_, parameters), _) in enumerate(pairs):
+        losses = {}  # candidate -> what its networks' loss computes
+        for p, ((candidate, parameters), _) in enumerate(pairs):
             estimator = clone(base_estimator).set_params(
                 **clone(parameters, safe=False)
             )
             if _stackable(estimator, fit_params):
                 stacks.setdefault(_stack_key(estimator, parameters), []).append(p)
+                if candidate not in losses:
+                    losses[candidate] = _loss_identity(estimator)
             else:
                 singles.append(p)
 
         # Every worker gets a task: a stack too few to go round is split in parts.
-        chunks = _split_largest(
-            list(stacks.values()), n_workers(self.n_jobs, len(pairs)) - len(singles)
-        )
+        firsts = {}  # candidate -> its first pair (where its refit trains)
+        for p, ((candidate, _), _) in enumerate(pairs):
+            firsts.setdefault(candidate, p)
+        refit = bool(self.refit and y is not None)
+
+        def cost(part: list[int]) -> float:
+            candidates = {pairs[p][0][0] for p in part}
+            networks = len(part) + refit * sum(firsts[c] in part for c in candidates)
+            return networks + _LOSS_GROUP_COST * len({losses[c] for c in candidates})
+
+        parts = n_workers(self.n_jobs, len(pairs)) - len(singles)
+        chunks = _split_costliest(list(stacks.values()), parts, cost)
         tasks = []  # (pair indices, function, arguments)
         refitted_candidates = set()
         for indices in chunks:
@@ -343,18 +356,40 @@ class GridSearchCV(_sklearn_model_selection.GridSearchCV):
         return out, refitted
 
 
-def _split_largest(stacks: list[list[int]], parts: int) -> list[list[int]]:
-    """Split the largest stack in two halves until there are ``parts`` stacks (or
-    every stack holds one network)."""
+# A loss group costs a stack's step about as much as this many more networks: one
+# call of the loss's closed-form gradient (several small tensor operations) against
+# one more network's share of the batched products and of the epoch's bookkeeping.
+_LOSS_GROUP_COST = 3
+
+
+def _split_costliest(stacks: list[list[int]], parts: int, cost) -> list[list[int]]:
+    """Split the costliest stack in two, where the costlier side costs least, until
+    there are ``parts`` stacks (or every stack holds one fit)."""
     stacks = [list(stack) for stack in stacks]
     while stacks and len(stacks) < parts:
-        largest = max(range(len(stacks)), key=lambda i: len(stacks[i]))
-        stack = stacks[largest]
+        costliest = max(range(len(stacks)), key=lambda i: cost(stacks[i]))
+        stack = stacks[costliest]
         if len(stack) < 2:
             break
-        half = (len(stack) + 1) // 2
-        stacks[largest : largest + 1] = [stack[:half], stack[half:]]
+        cut = min(
+            range(1, len(stack)),
+            key=lambda c: (
+                max(cost(stack[:c]), cost(stack[c:])),
+                abs(2 * c - len(stack)),
+            ),
+        )
+        stacks[costliest : costliest + 1] = [stack[:cut], stack[cut:]]
     return stacks
+
+
+def _loss_identity(estimator) -> str:
+    """What the loss of an estimator's MLP computes in a stack (see
+    ``Loss.trains_as``); its parameter value where it does not resolve."""
+    loss = _final_mlp(estimator).loss
+    try:
+        return repr(get_loss(loss).trains_as())
+    except (TypeError, ValueError):
+        return repr(loss)
 
 
 def _fit_and_score_one(*args, **kwargs) -> tuple[list[dict], dict]:

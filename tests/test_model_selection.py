@@ -389,10 +389,10 @@ def test_n_jobs_splits_one_stack_over_processes(monkeypatch, tmp_path):
     stacks = _record_stacks(monkeypatch, tmp_path / "stacks")
     ours, theirs = _both(estimator, grid, X, y, cv=3, n_jobs=2, scoring=_decision_mean)
     _assert_same_search(ours, theirs)
-    # 9 folds in two parts (5 and 4) with the refits of their candidates (2 and
+    # 9 folds in two parts (4 and 5) with the refits of their candidates (2 and
     # 1), one here, one in a forked child
     pids = stacks()
-    assert sorted(size for _, size in pids) == [5, 7]
+    assert sorted(size for _, size in pids) == [6, 6]
     assert len({pid for pid, _ in pids}) == 2 and os.getpid() in dict(pids)
     single = GridSearchCV(estimator, grid, cv=3, scoring=_decision_mean).fit(X, y)
     _assert_same_search(ours, single, atol=0)

@@ -154,6 +154,16 @@ class Loss(BaseEstimator):
         """
         return self.loss(activation.torch_fn(raw), y_true)
 
+    def trains_as(self) -> Loss:
+        """The loss whose :meth:`raw_loss_gradient` this one runs: itself, unless
+        it is another loss under another name and target encoding.
+
+        Networks whose losses train as equal losses (same class and parameters)
+        share one call per step when they train as a stack
+        (:mod:`sklearn_losses.model_selection`).
+        """
+        return self
+
     def raw_loss_gradient(
         self,
         raw: torch.Tensor,

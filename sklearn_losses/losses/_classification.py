@@ -215,6 +215,9 @@ class SparseCategoricalCrossEntropy(LogLoss):
     def __init__(self):
         pass
 
+    def trains_as(self) -> Loss:
+        return LogLoss()
+
 
 class KLDivergence(Loss):
     """Kullback-Leibler divergence ``sum_c y_c log(y_c / p_c)`` on softmax units.

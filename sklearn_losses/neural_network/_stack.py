@@ -208,7 +208,7 @@ def _architecture(member: _Member) -> tuple:
 
 
 def _loss_key(member: _Member) -> tuple:
-    loss = member.estimator._loss
+    loss = member.estimator._loss.trains_as()
     return (type(loss).__qualname__, repr(loss), member.estimator.out_activation_)
 
 
@@ -492,6 +492,7 @@ class _Stack:
             grad_layers=[block.numpy() for block in arena.layers(self.grads)],
             inputs=[None] + [h.numpy() for h in hidden],  # the first is each step's X
             inputs_t=[None] + [h.numpy().transpose(0, 2, 1) for h in hidden],
+            weights_t=[W.numpy() for W in self.weights_t],
             outputs=[out.numpy() for out in self.outputs],
             output_grads=[grad.numpy() for grad in self.output_grads],
         )
@@ -539,7 +540,7 @@ class _Stack:
         groups: list[_LossGroup] = []
         for position, i in enumerate(active):
             estimator = self.members[i].estimator
-            loss = estimator._loss
+            loss = estimator._loss.trains_as()
             # the activation the net's criterion trains with (a plain fit's)
             activation = estimator.net_.criterion_.activation
             if (
@@ -827,7 +828,11 @@ class _Stack:
                 if n_out == 1 and k == last:
                     torch.mul(grad, self.weights_t[k], out=below)
                 else:
-                    torch.bmm(grad, self.weights_t[k], out=below)
+                    np.matmul(
+                        arrays.output_grads[k],
+                        arrays.weights_t[k],
+                        out=arrays.output_grads[k - 1],
+                    )
                 if backward is not None:
                     backward(below, self.outputs[k - 1], self.scratch[k - 1])
                 grad = below
