@@ -7,7 +7,7 @@ and imports included, as a user's script pays them), side by side:
               many ``alpha`` values as the problem has losses (the same number of fits);
 ``ours``      scikit-learn's ``GridSearchCV(n_jobs=2)`` over our MLP and the losses;
 ``stacked``   ``sklearn_losses.model_selection.GridSearchCV`` over our MLP and the losses
-              (every candidate and fold trained as one stack, in the calling process).
+              (every candidate and fold trained as one stack, split in ``n_jobs`` parts).
 
 Problems (``sklearn_losses._reference``): the first 500 samples of the reference
 regression (6 regression losses), binary and multi-class problems (their reference

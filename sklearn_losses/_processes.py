@@ -60,6 +60,8 @@ def _forking_is_cheaper() -> bool:
     return (
         type(backend) is LokyBackend
         and "fork" in multiprocessing.get_all_start_methods()
+        # a daemonic process (a multiprocessing pool's worker) may not have children
+        and not multiprocessing.current_process().daemon
     )
 
 

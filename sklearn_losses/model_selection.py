@@ -362,17 +362,22 @@ class GridSearchCV(_sklearn_model_selection.GridSearchCV):
 _LOSS_GROUP_COST = 3
 
 
+# Fewer fits than this in a part would leave its process mostly paying the per-step
+# overhead that stacking shares out.
+_MIN_PART = 4
+
+
 def _split_costliest(stacks: list[list[int]], parts: int, cost) -> list[list[int]]:
     """Split the costliest stack in two, where the costlier side costs least, until
-    there are ``parts`` stacks (or every stack holds one fit)."""
+    there are ``parts`` stacks (or the costliest is too small to split)."""
     stacks = [list(stack) for stack in stacks]
     while stacks and len(stacks) < parts:
         costliest = max(range(len(stacks)), key=lambda i: cost(stacks[i]))
         stack = stacks[costliest]
-        if len(stack) < 2:
+        if len(stack) < 2 * _MIN_PART:
             break
         cut = min(
-            range(1, len(stack)),
+            range(_MIN_PART, len(stack) - _MIN_PART + 1),
             key=lambda c: (
                 max(cost(stack[:c]), cost(stack[c:])),
                 abs(2 * c - len(stack)),

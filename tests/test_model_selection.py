@@ -402,6 +402,26 @@ def test_n_jobs_splits_one_stack_over_processes(monkeypatch, tmp_path):
     )
 
 
+def test_a_stack_is_split_where_the_costlier_part_costs_least():
+    from sklearn_losses.model_selection import _split_costliest
+
+    # three candidates' five folds each; the first two train as one loss group
+    losses = "AAAAAAAAAABBBBB"
+
+    def cost(part, group=3):  # a network costs 1, a loss group ``group``
+        return len(part) + group * len({losses[p] for p in part})
+
+    fits = list(range(15))
+    # 9 + 6 fits: 9 + 3 against 6 + 2 * 3 (a cut at 10 would leave 10 + 3)
+    assert _split_costliest([fits], 2, cost) == [fits[:9], fits[9:]]
+    # where a loss group costs far more than a network, the cut keeps groups whole
+    heavy = partial(cost, group=20)
+    assert _split_costliest([fits], 2, heavy) == [fits[:10], fits[10:]]
+    # parts keep at least four fits: seven cannot be split, nor can parts go below
+    assert _split_costliest([fits[:7]], 2, cost) == [fits[:7]]
+    assert [len(p) for p in _split_costliest([fits], 8, cost)] == [4, 5, 6]
+
+
 def test_a_chosen_joblib_backend_runs_the_split_stacks(monkeypatch, tmp_path):
     X, y = _data()
     estimator = MLPClassifier(
@@ -411,10 +431,10 @@ def test_a_chosen_joblib_backend_runs_the_split_stacks(monkeypatch, tmp_path):
     grid = {"loss": ["log_loss", "hinge"]}
     stacks = _record_stacks(monkeypatch, tmp_path / "stacks")
     with joblib.parallel_config(backend="threading"):
-        ours = GridSearchCV(estimator, grid, cv=2, n_jobs=2).fit(X, y)
-    # two parts through joblib's threads, in this process
-    assert sorted(stacks()) == [(os.getpid(), 3), (os.getpid(), 3)]
-    single = GridSearchCV(estimator, grid, cv=2).fit(X, y)
+        ours = GridSearchCV(estimator, grid, cv=4, n_jobs=2).fit(X, y)
+    # two parts (a candidate's 4 folds and refit each) through joblib's threads
+    assert sorted(stacks()) == [(os.getpid(), 5), (os.getpid(), 5)]
+    single = GridSearchCV(estimator, grid, cv=4).fit(X, y)
     _assert_same_search(ours, single, atol=0)
 
 
