@@ -4,10 +4,11 @@ A stack of networks trains on one core. With ``n_jobs`` > 1 a search runs its ta
 (its stacks, or the parts of one split stack) side by side. joblib's default
 workers (loky) are fresh interpreters that import torch before their first task:
 seconds each, more than a whole search of small networks takes. A forked child
-starts with the parent's imports. So under joblib's default backend, on a platform
-that forks, the tasks run in forked children and in the calling process itself;
-under a backend the user chose (``joblib.parallel_config``: Dask, threads, ...)
-they go through joblib as scikit-learn's search sends them.
+starts with the parent's imports. So under joblib's default backend, on Linux (whose
+forks are safe) in a process that has not initialised CUDA, the tasks run in forked
+children and in the calling process itself; elsewhere, or under a backend the user
+chose (``joblib.parallel_config``: Dask, threads, ...), they go through joblib as
+scikit-learn's search sends them.
 
 Each process trains on ``torch.get_num_threads() // n_workers`` threads (at least
 one): a forked child never enters the parent's OpenMP thread pool, which does not
@@ -17,6 +18,7 @@ survive a fork.
 from __future__ import annotations
 
 import multiprocessing
+import sys
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 
@@ -59,9 +61,12 @@ def _forking_is_cheaper() -> bool:
     backend, _ = get_active_backend()
     return (
         type(backend) is LokyBackend
-        and "fork" in multiprocessing.get_all_start_methods()
+        # Linux forks safely; macOS's system libraries do not survive a fork
+        and sys.platform.startswith("linux")
         # a daemonic process (a multiprocessing pool's worker) may not have children
         and not multiprocessing.current_process().daemon
+        # CUDA, once initialised, cannot be used in a forked child
+        and not torch.cuda.is_initialized()
     )
 
 

@@ -82,8 +82,8 @@ class GridSearchCV(_sklearn_model_selection.GridSearchCV):
     the one-by-one fits in parallel; when there are fewer stacks than jobs, the
     stacks are split in parts (each network trains as it would in the whole stack,
     so the results do not depend on ``n_jobs``). Under joblib's default backend, on
-    a platform that can fork, the parts run in forked processes and the calling
-    process (a fresh joblib worker would first spend seconds importing torch);
+    Linux, the parts run in forked processes and the calling process (a fresh
+    joblib worker would first spend seconds importing torch);
     under a backend chosen with :func:`joblib.parallel_config` (Dask, threads, ...)
     they go through joblib. The ``fit_time`` of a stacked fit is its share of the
     stack's training time plus its own preparation.

@@ -4,7 +4,6 @@ Every comparison is with an independent reference: scikit-learn's own
 ``GridSearchCV`` (one ``fit`` per candidate and fold) or plain ``fit`` calls.
 """
 
-import multiprocessing
 import os
 import pickle
 import subprocess
@@ -377,7 +376,7 @@ def _record_stacks(monkeypatch, path):
 
 
 @pytest.mark.skipif(
-    "fork" not in multiprocessing.get_all_start_methods(), reason="no fork here"
+    not sys.platform.startswith("linux"), reason="forked parts on Linux only"
 )
 def test_n_jobs_splits_one_stack_over_processes(monkeypatch, tmp_path):
     X, y = _data()
@@ -420,6 +419,17 @@ def test_a_stack_is_split_where_the_costlier_part_costs_least():
     # parts keep at least four fits: seven cannot be split, nor can parts go below
     assert _split_costliest([fits[:7]], 2, cost) == [fits[:7]]
     assert [len(p) for p in _split_costliest([fits], 8, cost)] == [4, 5, 6]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux")
+def test_parts_fork_only_where_a_fork_is_safe(monkeypatch):
+    from sklearn_losses import _processes
+
+    assert _processes._forking_is_cheaper()
+    with joblib.parallel_config(backend="threading"):  # the user's choice wins
+        assert not _processes._forking_is_cheaper()
+    monkeypatch.setattr(torch.cuda, "is_initialized", lambda: True)
+    assert not _processes._forking_is_cheaper()  # CUDA does not survive a fork
 
 
 def test_a_chosen_joblib_backend_runs_the_split_stacks(monkeypatch, tmp_path):
