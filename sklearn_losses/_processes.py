@@ -37,6 +37,11 @@ def n_workers(n_jobs: int | None, n_tasks: int) -> int:
     return max(1, min(effective_n_jobs(n_jobs), n_tasks))
 
 
+def forks(n_jobs: int | None, n_tasks: int) -> bool:
+    """Whether ``run_tasks`` would run ``n_tasks`` tasks in forked processes."""
+    return n_workers(n_jobs, n_tasks) > 1 and _forking_is_cheaper()
+
+
 def run_tasks(
     tasks: Sequence[Task], n_jobs: int | None, pre_dispatch="2*n_jobs"
 ) -> list:

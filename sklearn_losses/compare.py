@@ -47,6 +47,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.parallel import Parallel, delayed
 
 from ._loss_rules import is_location_scale, same_model
+from ._processes import forks, run_tasks
 from .losses import Loss, loss_names
 from .model_selection import cross_validate_stack
 from .scoring import get_scorer
@@ -748,11 +749,14 @@ def _message(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
-def _cross_validate(model, X, y, splits, scorers, fit_params, n_jobs, train_score):
+def _cross_validate(
+    model, X, y, splits, scorers, fit_params, n_jobs, train_score, progress=None
+):
     """cross_validate on fixed splits; the warnings raised in this process, distinct.
 
     Warnings the caller silenced stay silent: their filters are applied again inside
     the recording context (scikit-learn's Parallel takes them to worker processes).
+    With ``progress`` (a label), a line on standard error says how it went.
     """
     ignored = [f for f in warnings.filters if f[0] == "ignore"]
     with warnings.catch_warnings(record=True) as caught:
@@ -787,6 +791,20 @@ def _cross_validate(model, X, y, splits, scorers, fit_params, n_jobs, train_scor
     for record in caught:
         text = f"{record.category.__name__}: {record.message}"
         distinct.setdefault(re.sub(r"-?\d[\d.e+-]*", "#", text), text)
+    if progress is not None:
+        if error is not None:
+            status = "failed"
+        else:
+            metric = next(iter(scorers))
+            status = (
+                f"{metric}={np.mean(results[f'test_{metric}']):.4g} "
+                f"({np.mean(results['fit_time']):.2f} s per fit)"
+            )
+        print(
+            f"[compare_losses] {progress}, {len(splits)} fits: {status}",
+            file=sys.stderr,
+            flush=True,
+        )
     return results, error, list(distinct.values())
 
 
@@ -867,8 +885,11 @@ def compare_losses(
     groups : array-like of shape (n_samples,), default=None
         Group labels for a group splitter.
     n_jobs : int, default=None
-        Folds to fit in parallel (joblib); None means 1. Warnings raised in worker
-        processes are not collected in ``warnings``.
+        Processes to use; None means 1. On Linux (joblib's default backend) the
+        losses are shared out among forked processes, each loss's folds trained
+        as one stack (warnings are collected as in one process); elsewhere the
+        folds are fitted in parallel through joblib, and warnings raised in its
+        worker processes are not collected in ``warnings``.
     random_state : int, RandomState instance or None, default=None
         Seeds the shuffling of an integer ``cv``. The estimator's own
         ``random_state`` is left as it is: set it too for reproducible fits.
@@ -934,25 +955,38 @@ def compare_losses(
         raise ValueError("cv gave no train/test splits.")
     fit_params = dict(fit_params or {})
 
-    first = next(iter(candidates))
+    models = {
+        name: _model(estimator, parameter, loss, scaling[name])
+        for name, loss in candidates.items()
+    }
+    # With several processes, each loss's folds (one stack, or one fit at a time)
+    # go to one of them; in forked processes, which start warm, nothing to warm up.
+    forked = forks(n_jobs, len(models))
     _warm_up(
-        _model(estimator, parameter, candidates[first], scaling[first]),
-        X,
-        y,
-        splits[0][0],
-        n_jobs,
+        next(iter(models.values())), X, y, splits[0][0], None if forked else n_jobs
+    )
+    folds_n_jobs = None if forked else n_jobs
+    outcomes = run_tasks(
+        [
+            (
+                _cross_validate,
+                (model, X, y, splits, scorers, fit_params, folds_n_jobs),
+                {
+                    "train_score": return_train_score,
+                    # each loss says when it is done, in whichever process
+                    "progress": f"{position}/{len(models)} {name}" if verbose else None,
+                },
+            )
+            for position, (name, model) in enumerate(models.items(), start=1)
+        ],
+        n_jobs if forked else None,
     )
     cv_results, skipped, caught = {}, {}, {}
-    for position, (name, loss) in enumerate(candidates.items(), start=1):
-        model = _model(estimator, parameter, loss, scaling[name])
-        results, error, messages = _cross_validate(
-            model, X, y, splits, scorers, fit_params, n_jobs, return_train_score
-        )
+    for name, (results, error, messages) in zip(models, outcomes):
         if messages:
             caught[name] = messages
         if error is not None:
             skipped[name] = error
-            status = "failed"
         else:
             fitted = results.pop("estimator")
             epochs = _epochs(fitted)
@@ -964,18 +998,6 @@ def compare_losses(
             if return_estimator:
                 results["estimator"] = fitted
             cv_results[name] = results
-            metric = next(iter(scorers))
-            status = (
-                f"{metric}={np.mean(results[f'test_{metric}']):.4g} "
-                f"({np.mean(results['fit_time']):.2f} s per fit)"
-            )
-        if verbose > 0:
-            print(
-                f"[compare_losses] {position}/{len(candidates)} {name}, "
-                f"{len(splits)} fits: {status}",
-                file=sys.stderr,
-                flush=True,
-            )
 
     baseline = {}
     label, dummy = _dummy(estimator)

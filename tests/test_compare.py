@@ -1,6 +1,7 @@
 """compare_losses: known winners, shared folds, the corrected paired test, reporting."""
 
 import re
+import sys
 import warnings
 
 import numpy as np
@@ -302,3 +303,20 @@ def test_warnings_the_caller_silenced_stay_silent():
         warnings.filterwarnings("ignore", message=".*clips values below 0")
         result = compare_losses(reg, X, y, **kwargs)
     assert "squared_log_error" not in result.warnings
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forks on Linux")
+def test_losses_shared_out_among_processes_give_the_same_comparison():
+    X, y = make_regression(n_samples=60, n_features=3, random_state=0)
+    reg = MLPRegressor(hidden_layer_sizes=(4,), max_iter=3, random_state=0)
+    kwargs = dict(losses=["squared_error", "huber", "squared_log_error"], cv=3)
+    one = compare_losses(reg, X, y, random_state=0, **kwargs)
+    two = compare_losses(reg, X, y, random_state=0, n_jobs=2, **kwargs)
+    assert list(two.cv_results) == list(one.cv_results)
+    for name, results in one.cv_results.items():
+        for key, scores in results.items():
+            if key.startswith("test_"):
+                np.testing.assert_array_equal(two.cv_results[name][key], scores)
+    assert two.best_loss_ == one.best_loss_
+    # a warning raised in a forked process is collected as in one process
+    assert two.warnings == one.warnings and "squared_log_error" in two.warnings
