@@ -10,9 +10,9 @@ children and in the calling process itself; elsewhere, or under a backend the us
 chose (``joblib.parallel_config``: Dask, threads, ...), they go through joblib as
 scikit-learn's search sends them.
 
-Each process trains on ``torch.get_num_threads() // n_workers`` threads (at least
-one): a forked child never enters the parent's OpenMP thread pool, which does not
-survive a fork.
+A forked child trains on one torch thread (the parent's OpenMP thread pool does not
+survive a fork, so a child never asks for one); the calling process, on its share of
+the cores, ``torch.get_num_threads() // n_workers`` threads (at least one).
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def _run_forked(tasks: list[Task], workers: int) -> list:
     with (
         _torch_threads(threads),
         context.Pool(
-            workers - 1, initializer=torch.set_num_threads, initargs=(threads,)
+            workers - 1, initializer=torch.set_num_threads, initargs=(1,)
         ) as pool,
     ):
         pending = pool.map_async(
