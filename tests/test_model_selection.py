@@ -362,6 +362,14 @@ def test_n_jobs_runs_several_stacks():
     _assert_same_search(ours, theirs)
 
 
+def _one_batch_size():
+    """Folds and refits of ``_data`` with one batch size: they share a stack."""
+    return MLPClassifier(
+        solver="sgd", hidden_layer_sizes=(4,), max_iter=4, batch_size=20,
+        random_state=0,
+    )  # fmt: skip
+
+
 def _record_stacks(monkeypatch, path):
     """Append ``pid size`` to ``path`` for every stack trained, in any process."""
     original = _stack._Stack.train
@@ -380,10 +388,7 @@ def _record_stacks(monkeypatch, path):
 )
 def test_n_jobs_splits_one_stack_over_processes(monkeypatch, tmp_path):
     X, y = _data()
-    estimator = MLPClassifier(
-        solver="sgd", hidden_layer_sizes=(4,), max_iter=4, batch_size=20,
-        random_state=0,
-    )  # fmt: skip
+    estimator = _one_batch_size()
     grid = {"loss": ["log_loss", "hinge", "squared_hinge"]}
     stacks = _record_stacks(monkeypatch, tmp_path / "stacks")
     ours, theirs = _both(estimator, grid, X, y, cv=3, n_jobs=2, scoring=_decision_mean)
@@ -434,10 +439,7 @@ def test_parts_fork_only_where_a_fork_is_safe(monkeypatch):
 
 def test_a_chosen_joblib_backend_runs_the_split_stacks(monkeypatch, tmp_path):
     X, y = _data()
-    estimator = MLPClassifier(
-        solver="sgd", hidden_layer_sizes=(4,), max_iter=4, batch_size=20,
-        random_state=0,
-    )  # fmt: skip
+    estimator = _one_batch_size()
     grid = {"loss": ["log_loss", "hinge"]}
     stacks = _record_stacks(monkeypatch, tmp_path / "stacks")
     with joblib.parallel_config(backend="threading"):
