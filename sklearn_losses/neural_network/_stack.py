@@ -4,9 +4,11 @@ A cross-validated loss search trains candidates x folds small networks. On tabul
 data a training step of one of them costs dispatch and Python overhead, not
 arithmetic, so :func:`fit_stack` trains them together: the parameters of the K
 networks are stacked along a first axis and every layer is one batched matrix
-product (``torch.baddbmm``/``torch.bmm``). Each network keeps what a plain fit gives
-it: its own rows, sample weights, loss, ``alpha``, learning rate, random stream and
-stopping rule.
+product, through NumPy's ``matmul`` on views of the tensors (it hands each matrix to
+BLAS; ``torch.bmm`` pays microseconds of dispatch per matrix in float64), the bias
+included as one more row of the weights (see :class:`_Arena`). Each network keeps
+what a plain fit gives it: its own rows, sample weights, loss, ``alpha``, learning
+rate, random stream and stopping rule.
 
 Each estimator is prepared by ``BaseMLP._prepare_fit`` (the first half of ``fit``:
 validation, target encoding, the net built with its initialisation, the validation
@@ -21,7 +23,8 @@ networks at once:
   leave them unchanged;
 * the batch objective is ``(sum_i w_i l_i + alpha/2 ||W||^2) / sum_i w_i`` per
   network; each loss computes its closed-form gradient on the raw outputs of the
-  networks that use it;
+  networks that use it (one call for the networks whose losses train as one, see
+  ``Loss.trains_as``);
 * SGD (momentum, Nesterov) and Adam update all networks with a handful of
   element-wise operations on one flat tensor holding every network's parameters
   (see :class:`_Arena`), with per-network learning rates spread over its elements:
@@ -33,11 +36,12 @@ networks at once:
   learning-rate schedule, ``n_iter_no_change``/``tol`` and early stopping), exactly
   as skorch's loop runs them in a plain fit; a network that stops leaves the stack.
 
-Only public torch operations are used (the hidden activations' backward is
-``_fused``'s, which a plain fit runs too). Estimators that cannot train this way
-(L-BFGS, a user's own module or callbacks, a loss defined outside this package,
-multi-label targets, sparse input, a GPU, ``warm_start``) are fitted alone, as
-``fit`` would. The nets of a stack make no torch optimizer (see
+Only public torch operations are used; the hidden activations' derivatives have
+``_fused``'s formulas. Each epoch runs in ``torch.inference_mode`` with Python's
+cyclic garbage collector paused (see ``_gc_paused``). Estimators that cannot train
+this way (L-BFGS, a user's own module or callbacks, a loss defined outside this
+package, multi-label targets, sparse input, a GPU, ``warm_start``) are fitted alone,
+as ``fit`` would. The nets of a stack make no torch optimizer (see
 ``deferred_optimizers``): the stack has its own update, and a process's first torch
 optimizer costs seconds. A stacked net makes its optimizer when first used (warm
 start, ``partial_fit``, persistence), with the stack's state (momentum buffers,
