@@ -15,8 +15,10 @@ losses), 5 folds, the reference settings: SGD with momentum 0.9 (not Nesterov), 
 rate 0.01, batches of 32, 100 or 200 epochs, He-uniform initialisation.
 
 For each search the child process reports the wall time of ``search.fit``; the parent
-reports that and the whole process's wall time. ``--rounds`` repeats every search
-(interleaved) and reports medians. ``--quick`` trains 10 epochs to check the harness.
+reports that and the whole process's wall time. ``--rounds`` (default 3) repeats every
+search (interleaved) and reports medians; keep it odd, since a median of two runs is
+their mean, which one slow run moves. ``--quick`` trains 10 epochs to check the
+harness.
 
 Run ``python benchmarks/bench_search.py`` (from the repository root).
 """
@@ -122,7 +124,7 @@ def run_fresh(contender: str, problem: str, epochs: int | None) -> dict:
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=3, help="odd: a median of runs")
     parser.add_argument("--quick", action="store_true", help="10 epochs")
     parser.add_argument("--problems", default="regression,binary,multiclass")
     parser.add_argument("--child", nargs=2, metavar=("CONTENDER", "PROBLEM"))
